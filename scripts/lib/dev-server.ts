@@ -1,0 +1,55 @@
+// Starts `temporal server start-dev` for the local stack: SQLite persistence under .data/, the UI on,
+// the project's search attributes registered, and the UI pointed at the codec server.
+import { Connection } from '@temporalio/client';
+import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../src/shared/contract';
+import { ensureTemporalCli } from '../temporal-cli';
+import { startProcess, type ManagedProcess } from './process';
+
+export interface DevServerOptions {
+  port: number;
+  uiPort?: number;
+  dbFile?: string;
+  codecEndpoint?: string;
+  namespace?: string;
+  echo?: boolean;
+}
+
+export function searchAttributeArgs(): string[] {
+  return ALL_SEARCH_ATTRIBUTE_KEYS.flatMap((k) => ['--search-attribute', `${k.name}=Keyword`]);
+}
+
+export async function startDevServer(options: DevServerOptions): Promise<{ process: ManagedProcess; address: string; uiUrl?: string }> {
+  const cli = ensureTemporalCli();
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'warn', ...searchAttributeArgs()];
+  if (options.namespace) args.push('--namespace', options.namespace);
+  if (options.dbFile) args.push('--db-filename', options.dbFile);
+  if (options.uiPort) args.push('--ui-port', String(options.uiPort));
+  else args.push('--headless');
+  if (options.codecEndpoint) args.push('--ui-codec-endpoint', options.codecEndpoint);
+  const proc = startProcess('temporal', cli, args, { echo: options.echo });
+  const address = `127.0.0.1:${options.port}`;
+  await waitForTemporal(address, proc);
+  return { process: proc, address, uiUrl: options.uiPort ? `http://127.0.0.1:${options.uiPort}` : undefined };
+}
+
+/** Waits until the frontend answers (SQLite start-up can take a few seconds on a small machine). */
+export async function waitForTemporal(address: string, proc?: ManagedProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = '';
+  while (Date.now() < deadline) {
+    if (proc && proc.child.exitCode !== null) throw new Error(`the Temporal dev server exited (code ${proc.child.exitCode}):\n${proc.output.slice(-20).join('\n')}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      lastError = err instanceof Error ? err.message : String(err);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  throw new Error(`the Temporal dev server at ${address} did not answer within ${timeoutMs} ms: ${lastError}`);
+}

@@ -1,0 +1,32 @@
+// The audit writer. The idempotency key is built from the workflow execution and the step, so a
+// retried write (or a replayed workflow after a crash) never duplicates an event.
+import { Context } from '@temporalio/activity';
+import type { AuditEventInput, AuditStore } from '../audit/types';
+
+export type AuditEventRequest = Omit<AuditEventInput, 'idempotencyKey' | 'workflowId' | 'runId' | 'occurredAt'> & {
+  /** Unique within the workflow run, e.g. `requested` or `rolled_back`. */
+  key: string;
+  /** Workflow time (ISO) at which the event happened. */
+  occurredAt: string;
+};
+
+export function createAuditActivities(getStore: () => Promise<AuditStore>) {
+  return {
+    async recordAudit(request: AuditEventRequest): Promise<{ written: boolean }> {
+      const { workflowExecution } = Context.current().info;
+      if (!workflowExecution) throw new Error('recordAudit must run as part of a workflow');
+      const { key, occurredAt, ...event } = request;
+      const store = await getStore();
+      const written = await store.record({
+        ...event,
+        occurredAt: new Date(occurredAt),
+        workflowId: workflowExecution.workflowId,
+        runId: workflowExecution.runId,
+        idempotencyKey: `${workflowExecution.workflowId}:${workflowExecution.runId}:${key}`,
+      });
+      return { written };
+    },
+  };
+}
+
+export type AuditActivities = ReturnType<typeof createAuditActivities>;

@@ -1,0 +1,186 @@
+// Activities that touch the DBCS API. Each is idempotent: running it twice has the effect of once.
+import { ApplicationFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
+import type { DbcsClient } from '../cloud/client';
+import { CloudApiError, isAlreadyExistsAnswer } from '../cloud/errors';
+import { isTerminalJobStatus, type Instance } from '../cloud/schemas';
+import type { ServiceSpec, ServiceSummary } from '../shared/schemas';
+import { classified, FAILURE_TYPES, toFailure } from './failures';
+import { pollUntil, type PollOptions } from './polling';
+
+export interface ServiceRef {
+  identityDomain: string;
+  serviceName: string;
+}
+
+export interface CreateServiceResult {
+  jobId: string;
+  requestName: string;
+  /** True when a retried create found the instance its earlier attempt had already made. */
+  adopted: boolean;
+}
+
+export interface WaitForJobInput {
+  identityDomain: string;
+  requestName: string;
+  jobId: string;
+  poll?: Partial<PollOptions>;
+}
+
+export interface JobOutcome {
+  jobId: string;
+  jobStatus: 'Succeeded' | 'Failed';
+  operation?: string;
+  instanceStatus?: string;
+  messages: string[];
+  polls: number;
+  waitedMs: number;
+}
+
+export interface WaitForStatusInput extends ServiceRef {
+  /** Statuses that end the wait; `gone` waits for a 404. */
+  want: string[] | 'gone';
+  /** Statuses that end the wait with an error (the service will not get there on its own). */
+  failOn?: string[];
+  poll?: Partial<PollOptions>;
+}
+
+export interface JobWaitDetail {
+  jobStatus: string;
+  instanceStatus?: string;
+  messages: string[];
+}
+
+const DEFAULT_POLL: PollOptions = { initialMs: 1_000, maxMs: 30_000, growth: 0.1 };
+/** A job id the API does not know yet is tolerated this long (it may still be registering). */
+const JOB_NOT_FOUND_GRACE_MS = 30_000;
+
+export function summarize(identityDomain: string, i: Instance): ServiceSummary {
+  return {
+    serviceName: i.service_name,
+    identityDomain,
+    status: i.status,
+    shape: i.shape,
+    version: i.version,
+    edition: i.edition,
+    connectDescriptor: i.connect_descriptor,
+    creationJobId: i.creation_job_id,
+    serviceUri: i.service_uri,
+  };
+}
+
+const fatalUnlessRetryable = (err: unknown) => !(err instanceof CloudApiError && err.retryable);
+
+export function createCloudActivities(client: DbcsClient) {
+  return {
+    /** The service as the API sees it, or null when it does not exist (404). */
+    async findService({ identityDomain, serviceName }: ServiceRef): Promise<ServiceSummary | null> {
+      return classified(async () => {
+        const instance = await client.findInstance(identityDomain, serviceName);
+        return instance ? summarize(identityDomain, instance) : null;
+      });
+    },
+
+    /**
+     * Submits the create request. A retry first looks for the instance its earlier attempt may have
+     * made (the answer may have been lost), so a retried create never makes a second instance.
+     */
+    async createService({ identityDomain, service }: { identityDomain: string; service: ServiceSpec }): Promise<CreateServiceResult> {
+      const { attempt } = Context.current().info;
+      const adopt = async (): Promise<CreateServiceResult | undefined> => {
+        const existing = await client.findInstance(identityDomain, service.serviceName);
+        if (!existing?.creation_job_id) return undefined;
+        Context.current().log.info('create was accepted by an earlier attempt; adopting its job', { jobId: existing.creation_job_id });
+        return { jobId: existing.creation_job_id, requestName: 'create', adopted: true };
+      };
+      try {
+        if (attempt > 1) {
+          const adopted = await adopt();
+          if (adopted) return adopted;
+        }
+        const job = await client.createInstance(identityDomain, service as unknown as Record<string, unknown>);
+        return { jobId: job.jobId, requestName: job.requestName, adopted: false };
+      } catch (err) {
+        if (err instanceof CloudApiError && isAlreadyExistsAnswer(err.status ?? 0, err.details.apiMessage ?? '')) {
+          if (attempt > 1) {
+            const adopted = await adopt().catch(() => undefined);
+            if (adopted) return adopted;
+            // Ours but not yet visible (a GET answers 404 for a while after create): look again later.
+            throw ApplicationFailure.retryable(`service [${service.serviceName}] exists but is not visible yet; looking again`, FAILURE_TYPES.transient);
+          }
+          throw ApplicationFailure.nonRetryable(`a service named [${service.serviceName}] already exists in domain [${identityDomain}]: ${err.details.apiMessage}`, FAILURE_TYPES.alreadyExists);
+        }
+        throw toFailure(err);
+      }
+    },
+
+    /** Submits the delete; a service that is already gone is not an error. */
+    async deleteService({ identityDomain, serviceName, deleteBackup }: ServiceRef & { deleteBackup?: boolean }): Promise<{ jobId?: string; alreadyGone: boolean }> {
+      return classified(async () => {
+        try {
+          const job = await client.deleteInstance(identityDomain, serviceName, { deleteBackup });
+          return { jobId: job.jobId, alreadyGone: false };
+        } catch (err) {
+          if (err instanceof CloudApiError && err.isNotFound) return { alreadyGone: true };
+          throw err;
+        }
+      });
+    },
+
+    /** Polls an async job until it ends, heartbeating its progress; resumes after a worker crash. */
+    async waitForJob({ identityDomain, requestName, jobId, poll }: WaitForJobInput): Promise<JobOutcome> {
+      const options = { ...DEFAULT_POLL, ...poll };
+      const { value, state } = await pollUntil<JobOutcome, JobWaitDetail>(
+        options,
+        async (s) => {
+          const job = await client.getJob(identityDomain, requestName, jobId);
+          const detail: JobWaitDetail = { jobStatus: job.job_status, instanceStatus: job.status, messages: job.message.slice(-5) };
+          if (!isTerminalJobStatus(job.job_status)) return { done: false, detail };
+          const outcome: JobOutcome = {
+            jobId,
+            jobStatus: job.job_status,
+            operation: job.job_operation,
+            instanceStatus: job.status,
+            messages: job.message.slice(-10),
+            polls: s.polls,
+            waitedMs: Date.now() - s.startedAt,
+          };
+          return { done: true, value: outcome, detail };
+        },
+        (err, s) => {
+          if (err instanceof CloudApiError && err.isNotFound) return Date.now() - s.startedAt > JOB_NOT_FOUND_GRACE_MS;
+          return fatalUnlessRetryable(err);
+        },
+      ).catch((err: unknown) => {
+        throw toFailure(err);
+      });
+      return { ...value, polls: state.polls };
+    },
+
+    /** Polls the service until its status is one of `want` (or it is gone), heartbeating as it goes. */
+    async waitForServiceStatus({ identityDomain, serviceName, want, failOn = [], poll }: WaitForStatusInput): Promise<ServiceSummary | null> {
+      const options = { ...DEFAULT_POLL, ...poll };
+      const { value } = await pollUntil<ServiceSummary | null, { status: string }>(
+        options,
+        async () => {
+          const instance = await client.findInstance(identityDomain, serviceName);
+          if (!instance) return want === 'gone' ? { done: true, value: null } : { done: false, detail: { status: '(not visible yet)' } };
+          if (want !== 'gone' && want.includes(instance.status)) return { done: true, value: summarize(identityDomain, instance), detail: { status: instance.status } };
+          if (failOn.includes(instance.status)) {
+            throw ApplicationFailure.nonRetryable(
+              `service [${serviceName}] is ${instance.status}, expected ${want === 'gone' ? 'it to be gone' : want.join(' or ')}`,
+              FAILURE_TYPES.unexpectedState,
+            );
+          }
+          return { done: false, detail: { status: instance.status } };
+        },
+        (err) => err instanceof ApplicationFailure || fatalUnlessRetryable(err),
+      ).catch((err: unknown) => {
+        throw toFailure(err);
+      });
+      return value;
+    },
+  };
+}
+
+export type CloudActivities = ReturnType<typeof createCloudActivities>;

@@ -1,0 +1,194 @@
+// DBCS REST API v1.1 client (reference/dbcs-api.md §1-2): undici with keep-alive and timeouts,
+// zod-validated answers, and errors that say what the API answered and whether a retry can help.
+import { readFileSync } from 'node:fs';
+import { Agent, request, errors as undiciErrors } from 'undici';
+import type { ZodType, ZodTypeDef } from 'zod';
+import { CloudApiError, isRetryableStatus, parseRetryAfter } from './errors';
+import { instanceListSchema, instanceSchema, jobStatusSchema, type Instance, type InstanceList, type JobRef, type JobStatus } from './schemas';
+
+export const SERVICE_API_PATH = '/paas/service/dbcs/api/v1.1/instances';
+const REQUEST_CONTENT_TYPE = 'application/json';
+
+export interface DbcsClientOptions {
+  /** Origin of the API, e.g. https://dbaas.oraclecloud.com (a path prefix is kept). */
+  baseUrl: string;
+  username: string;
+  password: string;
+  /** PEM file of extra CA certificates to trust (private endpoints, proxies). */
+  caFile?: string;
+  connectTimeoutMs?: number;
+  headersTimeoutMs?: number;
+  bodyTimeoutMs?: number;
+  /** Maximum sockets per origin. */
+  connections?: number;
+}
+
+interface CallOptions<T> {
+  operation: string;
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  domain: string;
+  body?: unknown;
+  expect: number[];
+  schema?: ZodType<T, ZodTypeDef, unknown>;
+}
+
+export class DbcsClient {
+  private readonly agent: Agent;
+  private readonly base: URL;
+  private readonly authorization: string;
+
+  constructor(options: DbcsClientOptions) {
+    this.base = new URL(options.baseUrl);
+    this.authorization = `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`;
+    this.agent = new Agent({
+      keepAliveTimeout: 4_000,
+      connections: options.connections ?? 64,
+      headersTimeout: options.headersTimeoutMs ?? 30_000,
+      bodyTimeout: options.bodyTimeoutMs ?? 30_000,
+      connect: {
+        timeout: options.connectTimeoutMs ?? 10_000,
+        ...(options.caFile ? { ca: readFileSync(options.caFile, 'utf8') } : {}),
+      },
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+
+  /** POST a create request; answers with the job that provisions the service. */
+  async createInstance(domain: string, body: Record<string, unknown>): Promise<JobRef> {
+    const name = String(body.serviceName);
+    const res = await this.call({ operation: `create service [${name}]`, method: 'POST', path: this.instancesPath(domain), domain, body, expect: [202] });
+    return this.jobRefFrom(res.location, `create service [${name}]`);
+  }
+
+  async getInstance(domain: string, serviceName: string): Promise<Instance> {
+    const res = await this.call({ operation: `view service [${serviceName}]`, method: 'GET', path: this.instancePath(domain, serviceName), domain, expect: [200], schema: instanceSchema });
+    return res.body;
+  }
+
+  /** Like getInstance, but a 404 is an answer (undefined), not an error. */
+  async findInstance(domain: string, serviceName: string): Promise<Instance | undefined> {
+    try {
+      return await this.getInstance(domain, serviceName);
+    } catch (err) {
+      if (err instanceof CloudApiError && err.isNotFound) return undefined;
+      throw err;
+    }
+  }
+
+  async listInstances(domain: string): Promise<InstanceList> {
+    const res = await this.call({ operation: `list services of domain [${domain}]`, method: 'GET', path: this.instancesPath(domain), domain, expect: [200], schema: instanceListSchema });
+    return res.body;
+  }
+
+  async deleteInstance(domain: string, serviceName: string, options: { deleteBackup?: boolean } = {}): Promise<JobRef> {
+    const query = options.deleteBackup ? '?deleteBackup=true' : '';
+    const operation = `delete service [${serviceName}]`;
+    const res = await this.call({ operation, method: 'DELETE', path: `${this.instancePath(domain, serviceName)}${query}`, domain, expect: [202] });
+    return this.jobRefFrom(res.location, operation);
+  }
+
+  async getJob(domain: string, requestName: string, jobId: string): Promise<JobStatus> {
+    const path = `${this.instancesPath(domain)}/status/${encodeURIComponent(requestName)}/job/${encodeURIComponent(jobId)}`;
+    const res = await this.call({ operation: `read ${requestName} job ${jobId}`, method: 'GET', path, domain, expect: [200], schema: jobStatusSchema });
+    return res.body;
+  }
+
+  private instancesPath(domain: string): string {
+    return `${SERVICE_API_PATH}/${encodeURIComponent(domain)}`;
+  }
+
+  private instancePath(domain: string, serviceName: string): string {
+    return `${this.instancesPath(domain)}/${encodeURIComponent(serviceName)}`;
+  }
+
+  /** The job id is the last segment of the Location (…/status/{requestName}/job/{jobId}). */
+  private jobRefFrom(location: string | undefined, operation: string): JobRef {
+    const m = location ? /\/status\/([^/]+)\/job\/([^/?#]+)/.exec(location) : null;
+    if (!location || !m) {
+      throw new CloudApiError(`DBCS ${operation}: the 202 answer has no usable Location header (got ${JSON.stringify(location ?? null)})`, 'invalid-response', false, { operation });
+    }
+    return { requestName: decodeURIComponent(m[1]!), jobId: decodeURIComponent(m[2]!), location };
+  }
+
+  private async call<T = unknown>(opts: CallOptions<T>): Promise<{ status: number; body: T; location?: string }> {
+    const url = new URL(this.base.pathname.replace(/\/$/, '') + opts.path, this.base);
+    const headers: Record<string, string> = {
+      authorization: this.authorization,
+      'x-id-tenant-name': opts.domain,
+      accept: 'application/json',
+    };
+    if (opts.body !== undefined) headers['content-type'] = REQUEST_CONTENT_TYPE;
+    let status: number;
+    let text: string;
+    let location: string | undefined;
+    let retryAfter: string | string[] | undefined;
+    try {
+      const res = await request(url, {
+        method: opts.method,
+        headers,
+        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        dispatcher: this.agent,
+      });
+      status = res.statusCode;
+      const loc = res.headers.location;
+      location = Array.isArray(loc) ? loc[0] : loc;
+      retryAfter = res.headers['retry-after'];
+      text = await res.body.text();
+    } catch (err) {
+      throw transportError(err, opts.operation);
+    }
+
+    if (!opts.expect.includes(status)) {
+      const apiMessage = apiMessageOf(text);
+      const retryable = isRetryableStatus(status);
+      const retryAfterMs = parseRetryAfter(retryAfter);
+      const hint = retryable ? 'retryable' : 'not retryable';
+      throw new CloudApiError(`DBCS ${opts.operation} answered ${status}: ${apiMessage || '(empty body)'} (${hint})`, 'http', retryable, {
+        operation: opts.operation,
+        status,
+        apiMessage,
+        retryAfterMs,
+      });
+    }
+    if (!opts.schema) return { status, body: undefined as T, location };
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new CloudApiError(`DBCS ${opts.operation} answered ${status} with a body that is not JSON: ${text.slice(0, 200)}`, 'invalid-response', true, { operation: opts.operation, status });
+    }
+    const parsed = opts.schema.safeParse(json);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
+      throw new CloudApiError(`DBCS ${opts.operation} answered ${status} with an unexpected body: ${issues}`, 'invalid-response', false, { operation: opts.operation, status });
+    }
+    return { status, body: parsed.data, location };
+  }
+}
+
+/** The API's own words: the `message` of a JSON body, or the raw text, trimmed to a readable length. */
+function apiMessageOf(text: string): string {
+  let message = text.trim();
+  try {
+    const json = JSON.parse(text) as unknown;
+    if (json && typeof json === 'object' && 'message' in json && typeof (json as { message: unknown }).message === 'string') {
+      message = (json as { message: string }).message;
+    }
+  } catch {
+    // Not JSON: the raw text is the message (the 404 of view is plain text).
+  }
+  return message.length > 500 ? `${message.slice(0, 500)}…` : message;
+}
+
+function transportError(err: unknown, operation: string): CloudApiError {
+  const code = (err as { code?: string }).code ?? '';
+  const text = err instanceof Error ? err.message : String(err);
+  if (err instanceof undiciErrors.ConnectTimeoutError || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
+    return new CloudApiError(`DBCS ${operation}: no answer in time (${code || text}); retryable`, 'timeout', true, { operation });
+  }
+  return new CloudApiError(`DBCS ${operation}: network error (${code || text}); retryable`, 'network', true, { operation });
+}

@@ -1,0 +1,26 @@
+// The public contract other services depend on (design.md): task queue, workflow ids, search attributes.
+import { defineSearchAttributeKey } from '@temporalio/common';
+
+export const DEFAULT_TASK_QUEUE = 'dbaas';
+
+export const SEARCH_ATTRIBUTES = {
+  serviceName: defineSearchAttributeKey('DbServiceName', 'KEYWORD'),
+  identityDomain: defineSearchAttributeKey('IdentityDomain', 'KEYWORD'),
+  operation: defineSearchAttributeKey('DbOperation', 'KEYWORD'),
+  patchId: defineSearchAttributeKey('PatchId', 'KEYWORD'),
+} as const;
+
+export const ALL_SEARCH_ATTRIBUTE_KEYS = Object.values(SEARCH_ATTRIBUTES);
+
+export type Operation = 'buildService' | 'scaleService' | 'changeLifecycle' | 'deleteService' | 'rollingPatch' | 'maintainService';
+
+/** Mutating operations on one service share this id, so Temporal itself refuses a second concurrent one. */
+export function serviceWorkflowId(identityDomain: string, serviceName: string): string {
+  return `svc:${identityDomain}:${serviceName}`;
+}
+
+/** Inverse of serviceWorkflowId, for CLI messages; undefined when the id is not a per-service id. */
+export function parseServiceWorkflowId(workflowId: string): { identityDomain: string; serviceName: string } | undefined {
+  const m = /^svc:([^:]+):(.+)$/.exec(workflowId);
+  return m ? { identityDomain: m[1]!, serviceName: m[2]! } : undefined;
+}

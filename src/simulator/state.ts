@@ -1,0 +1,204 @@
+// The simulator's cloud: service instances and the async jobs that change them. Time is read from a
+// clock on each request ("lazy" advance), so job progress needs no timers and is easy to reason about.
+
+export type InstanceStatus = 'In Progress' | 'Configured' | 'Running' | 'Maintenance' | 'Stopped' | 'Terminating' | 'Failed';
+export type JobState = 'InProgress' | 'Succeeded' | 'Failed';
+export type RequestName = 'create' | 'delete' | 'scale' | 'control';
+
+export interface SimInstance {
+  domain: string;
+  name: string;
+  status: InstanceStatus;
+  version: string;
+  level: string;
+  edition: string;
+  shape: string;
+  subscriptionType: string;
+  description?: string;
+  usableStorageGb: number;
+  backupDestination: string;
+  sid: string;
+  pdbName?: string;
+  isRac: boolean;
+  failoverDatabase: boolean;
+  createdBy: string;
+  createdAt: number;
+  lastModifiedAt: number;
+  creationJobId: string;
+  /** A GET before this instant answers 404, like the real service right after a create. */
+  visibleAt: number;
+  activeJobId?: string;
+}
+
+export interface SimJob {
+  id: string;
+  domain: string;
+  serviceName: string;
+  requestName: RequestName;
+  operation: string;
+  submittedAt: number;
+  durationMs: number;
+  state: JobState;
+  messages: string[];
+  createdBy: string;
+  requestParams: Record<string, string>;
+  /** Message the job ends with when it fails; undefined: it succeeds. */
+  failureMessage?: string;
+  /** Progress messages, each shown once its share (0..1) of the duration has passed. */
+  steps: { at: number; text: string }[];
+  onSuccess: (instance: SimInstance | undefined) => void;
+  onFailure: (instance: SimInstance | undefined) => void;
+}
+
+export interface SubmitJob {
+  domain: string;
+  serviceName: string;
+  requestName: RequestName;
+  operation: string;
+  durationMs: number;
+  createdBy: string;
+  requestParams: Record<string, string>;
+  failureMessage?: string;
+  submittedMessage: string;
+  steps: { at: number; text: string }[];
+  onSuccess: (instance: SimInstance | undefined) => void;
+  onFailure: (instance: SimInstance | undefined) => void;
+}
+
+export interface JobCounters {
+  submitted: number;
+  succeeded: number;
+  failed: number;
+}
+
+export class CloudState {
+  private readonly instances = new Map<string, SimInstance>();
+  private readonly jobs = new Map<string, SimJob>();
+  private nextJobId = 10_001;
+  readonly jobCounters: Record<RequestName, JobCounters> = {
+    create: { submitted: 0, succeeded: 0, failed: 0 },
+    delete: { submitted: 0, succeeded: 0, failed: 0 },
+    scale: { submitted: 0, succeeded: 0, failed: 0 },
+    control: { submitted: 0, succeeded: 0, failed: 0 },
+  };
+  instancesCreated = 0;
+  instancesDeleted = 0;
+  maxConcurrentJobs = 0;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  private key(domain: string, name: string): string {
+    return `${domain}/${name}`;
+  }
+
+  /** Brings every running job up to the current time. Call before reading or changing state. */
+  advance(): void {
+    const now = this.now();
+    for (const job of this.jobs.values()) {
+      if (job.state !== 'InProgress') continue;
+      const elapsed = now - job.submittedAt;
+      for (const step of job.steps) {
+        if (elapsed >= step.at * job.durationMs && !job.messages.includes(step.text)) job.messages.push(step.text);
+      }
+      if (elapsed < job.durationMs) continue;
+      const instance = this.instances.get(this.key(job.domain, job.serviceName));
+      if (instance && instance.activeJobId === job.id) instance.activeJobId = undefined;
+      if (job.failureMessage !== undefined) {
+        job.state = 'Failed';
+        job.messages.push(job.failureMessage);
+        this.jobCounters[job.requestName].failed += 1;
+        job.onFailure(instance);
+      } else {
+        job.state = 'Succeeded';
+        this.jobCounters[job.requestName].succeeded += 1;
+        job.onSuccess(instance);
+      }
+      if (instance) instance.lastModifiedAt = now;
+    }
+  }
+
+  runningJobs(): number {
+    let n = 0;
+    for (const job of this.jobs.values()) if (job.state === 'InProgress') n += 1;
+    return n;
+  }
+
+  submit(spec: SubmitJob): SimJob {
+    const id = String(this.nextJobId++);
+    const job: SimJob = {
+      id,
+      domain: spec.domain,
+      serviceName: spec.serviceName,
+      requestName: spec.requestName,
+      operation: spec.operation,
+      submittedAt: this.now(),
+      durationMs: spec.durationMs,
+      state: 'InProgress',
+      messages: [spec.submittedMessage],
+      createdBy: spec.createdBy,
+      requestParams: spec.requestParams,
+      failureMessage: spec.failureMessage,
+      steps: spec.steps,
+      onSuccess: spec.onSuccess,
+      onFailure: spec.onFailure,
+    };
+    this.jobs.set(id, job);
+    this.jobCounters[spec.requestName].submitted += 1;
+    const instance = this.instances.get(this.key(spec.domain, spec.serviceName));
+    if (instance) instance.activeJobId = id;
+    this.maxConcurrentJobs = Math.max(this.maxConcurrentJobs, this.runningJobs());
+    return job;
+  }
+
+  job(domain: string, id: string): SimJob | undefined {
+    const job = this.jobs.get(id);
+    return job && job.domain === domain ? job : undefined;
+  }
+
+  /** The instance whatever its visibility (name uniqueness, busy checks). */
+  instance(domain: string, name: string): SimInstance | undefined {
+    return this.instances.get(this.key(domain, name));
+  }
+
+  /** The instance as a GET sees it: not yet visible right after create. */
+  visibleInstance(domain: string, name: string): SimInstance | undefined {
+    const instance = this.instance(domain, name);
+    return instance && this.now() >= instance.visibleAt ? instance : undefined;
+  }
+
+  visibleInstances(domain: string): SimInstance[] {
+    const now = this.now();
+    return [...this.instances.values()].filter((i) => i.domain === domain && now >= i.visibleAt).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  allInstances(): SimInstance[] {
+    return [...this.instances.values()];
+  }
+
+  addInstance(instance: SimInstance): void {
+    this.instances.set(this.key(instance.domain, instance.name), instance);
+    this.instancesCreated += 1;
+  }
+
+  removeInstance(domain: string, name: string): void {
+    if (this.instances.delete(this.key(domain, name))) this.instancesDeleted += 1;
+  }
+
+  activeJob(instance: SimInstance): SimJob | undefined {
+    if (!instance.activeJobId) return undefined;
+    const job = this.jobs.get(instance.activeJobId);
+    return job?.state === 'InProgress' ? job : undefined;
+  }
+
+  clear(): void {
+    this.instances.clear();
+    this.jobs.clear();
+  }
+
+  resetCounters(): void {
+    for (const c of Object.values(this.jobCounters)) Object.assign(c, { submitted: 0, succeeded: 0, failed: 0 });
+    this.instancesCreated = 0;
+    this.instancesDeleted = 0;
+    this.maxConcurrentJobs = this.runningJobs();
+  }
+}

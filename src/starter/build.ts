@@ -1,0 +1,124 @@
+// `dbaas build <spec.json>`: validates the spec, asks for the admin password (environment or prompt,
+// never a flag), starts buildService under the service's workflow id, and optionally watches it.
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { serviceWorkflowId, SEARCH_ATTRIBUTES, parseServiceWorkflowId } from '../shared/contract';
+import { buildServiceInputSchema, describeZodError, type BuildServiceInput, type ServiceSummary } from '../shared/schemas';
+import { CliError, EXIT } from './exit-codes';
+import { promptSecret } from './prompt';
+import { connectTemporal, type CliTemporal } from './temporal';
+import { watchWorkflow } from './watch';
+
+export interface BuildOptions {
+  domain?: string;
+  requestedBy?: string;
+  ticket?: string;
+  wait?: boolean;
+  json?: boolean;
+}
+
+export const PASSWORD_ENV = 'DBAAS_ADMIN_PASSWORD';
+
+/** Reads the spec: either a whole buildService input or just the DBCS create body (then --domain). */
+export function readSpec(file: string, options: BuildOptions): Record<string, unknown> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : err instanceof SyntaxError ? `not valid JSON (${err.message})` : String(err);
+    throw new CliError(`spec ${file}: ${reason}`, EXIT.invalid);
+  }
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new CliError(`spec ${file}: must be a JSON object`, EXIT.invalid);
+  const spec = raw as Record<string, unknown>;
+  const input: Record<string, unknown> = 'service' in spec ? { ...spec } : { service: spec };
+  const domain = options.domain ?? (input.identityDomain as string | undefined) ?? process.env.DBAAS_IDENTITY_DOMAIN;
+  if (!domain) throw new CliError('no identity domain: give --domain, set DBAAS_IDENTITY_DOMAIN, or put identityDomain in the spec', EXIT.invalid);
+  return { ...input, identityDomain: domain };
+}
+
+/** Puts the admin password into the spec. A password written in the spec file is refused. */
+export async function withAdminPassword(input: Record<string, unknown>, file: string): Promise<Record<string, unknown>> {
+  const service = (input.service ?? {}) as Record<string, unknown>;
+  const params = Array.isArray(service.parameters) ? (service.parameters as Record<string, unknown>[]) : undefined;
+  if (params?.some((p) => p && typeof p === 'object' && 'adminPassword' in p)) {
+    throw new CliError(`spec ${file}: remove adminPassword from the file (secrets do not belong in spec files); set ${PASSWORD_ENV} or answer the prompt`, EXIT.invalid);
+  }
+  if (!params || params.length === 0) return input; // BASIC level: no database, no password
+  let password = process.env[PASSWORD_ENV];
+  if (!password) {
+    if (!process.stdin.isTTY) throw new CliError(`the admin password is needed: set ${PASSWORD_ENV} (no terminal to prompt on)`, EXIT.invalid);
+    password = await promptSecret('Database admin password: ');
+  }
+  return { ...input, service: { ...service, parameters: params.map((p, i) => (i === 0 ? { ...p, adminPassword: password } : p)) } };
+}
+
+function summaryLine(s: ServiceSummary): string {
+  return `[${s.serviceName}] is ${s.status} (shape ${s.shape ?? '?'}, version ${s.version ?? '?'})${s.connectDescriptor ? `; connect: ${s.connectDescriptor}` : ''}`;
+}
+
+/** Explains which operation holds the service and how to follow or stop it. */
+export async function describeHolder(t: CliTemporal, workflowId: string): Promise<string> {
+  const svc = parseServiceWorkflowId(workflowId);
+  try {
+    const d = await t.client.workflow.getHandle(workflowId).describe();
+    const operation = d.typedSearchAttributes.get(SEARCH_ATTRIBUTES.operation) ?? d.type;
+    return (
+      `service [${svc?.serviceName ?? workflowId}] is busy: ${operation} (workflow ${workflowId}, run ${d.runId}) has held it since ${d.startTime.toISOString()}. ` +
+      `Watch it: dbaas status ${workflowId} --wait; stop it: dbaas cancel ${workflowId}`
+    );
+  } catch {
+    return `service [${svc?.serviceName ?? workflowId}] is busy: another operation runs under workflow ${workflowId}`;
+  }
+}
+
+export async function buildCommand(file: string, options: BuildOptions): Promise<number> {
+  const spec = readSpec(file, options);
+  const input = await withAdminPassword(
+    { ...spec, requestedBy: options.requestedBy ?? (spec.requestedBy as string | undefined) ?? os.userInfo().username, ticket: options.ticket ?? spec.ticket },
+    file,
+  );
+  const parsed = buildServiceInputSchema.safeParse(input);
+  if (!parsed.success) throw new CliError(`invalid spec ${file}: ${describeZodError(parsed.error)}`, EXIT.invalid);
+  const { identityDomain, service } = parsed.data;
+  const workflowId = serviceWorkflowId(identityDomain, service.serviceName);
+
+  const t = await connectTemporal();
+  try {
+    let handle;
+    try {
+      handle = await t.client.workflow.start('buildService', {
+        taskQueue: t.taskQueue,
+        workflowId,
+        args: [input as BuildServiceInput],
+        workflowIdConflictPolicy: 'FAIL',
+        typedSearchAttributes: [
+          { key: SEARCH_ATTRIBUTES.serviceName, value: service.serviceName },
+          { key: SEARCH_ATTRIBUTES.identityDomain, value: identityDomain },
+          { key: SEARCH_ATTRIBUTES.operation, value: 'buildService' },
+        ],
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new CliError(await describeHolder(t, workflowId), EXIT.busy);
+      throw err;
+    }
+    if (!options.wait) {
+      if (options.json) console.log(JSON.stringify({ workflowId, runId: handle.firstExecutionRunId, status: 'started' }));
+      else console.log(`Started buildService of [${service.serviceName}] in domain [${identityDomain}]: workflow ${workflowId}\nFollow it: dbaas status ${workflowId} --wait`);
+      return EXIT.ok;
+    }
+    if (!options.json) console.log(`Building [${service.serviceName}] in domain [${identityDomain}] (workflow ${workflowId}); Ctrl+C cancels and rolls back`);
+    const outcome = await watchWorkflow(handle, t.codec, { quiet: options.json });
+    if (options.json) {
+      console.log(JSON.stringify({ workflowId, runId: handle.firstExecutionRunId, status: outcome.ok ? 'succeeded' : 'failed', result: outcome.result, error: outcome.error, errorType: outcome.errorType }, null, 2));
+    } else if (outcome.ok) {
+      const r = outcome.result as { service: ServiceSummary; durationMs: number };
+      console.log(`✔ buildService succeeded in ${(r.durationMs / 1000).toFixed(1)} s: ${summaryLine(r.service)}`);
+    } else {
+      console.error(`✘ buildService failed: ${outcome.error}`);
+    }
+    return outcome.ok ? EXIT.ok : EXIT.failed;
+  } finally {
+    await t.close();
+  }
+}

@@ -1,0 +1,80 @@
+// `dbaas`: the operator's CLI. Starts, watches, inspects and cancels the control plane's workflows.
+import { Command, Option } from 'commander';
+import { buildCommand } from './build';
+import { CliError, EXIT } from './exit-codes';
+import { cancelCommand, jobCommand, statusCommand, viewCommand } from './inspect';
+
+function run(action: () => Promise<number>): Promise<void> {
+  return action().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      if (err instanceof CliError) {
+        console.error(`dbaas: ${err.message}`);
+        process.exit(err.exitCode);
+      }
+      const message = err instanceof Error ? err.message : String(err);
+      console.error(`dbaas: ${message}`);
+      process.exit(/cannot reach|ECONNREFUSED|UNAVAILABLE/i.test(message) ? EXIT.unavailable : EXIT.failed);
+    },
+  );
+}
+
+const domainOption = () => new Option('-d, --domain <identityDomain>', 'identity domain (default: $DBAAS_IDENTITY_DOMAIN)');
+
+export function buildProgram(): Command {
+  const program = new Command('dbaas')
+    .description('Control plane of the database cloud service: build, inspect and watch services and their operations.')
+    .showHelpAfterError()
+    .addHelpText('after', '\nExit codes: 0 ok, 1 operation failed, 2 invalid input, 3 service busy, 4 not found, 5 unreachable.\nThe admin password comes from $DBAAS_ADMIN_PASSWORD or a prompt, never from a flag.');
+
+  program
+    .command('build')
+    .description('build a database service from a JSON spec (the DBCS create body, or {identityDomain, service, requestedBy?, ticket?})')
+    .argument('<spec>', 'JSON spec file')
+    .addOption(domainOption())
+    .option('--requested-by <who>', 'recorded in the audit trail (default: your user name)')
+    .option('--ticket <ref>', 'change ticket recorded in the audit trail')
+    .option('-w, --wait', 'follow progress until the build ends; Ctrl+C cancels and rolls back')
+    .option('--json', 'machine-readable output')
+    .action((spec: string, opts) => run(() => buildCommand(spec, opts)));
+
+  program
+    .command('view')
+    .description('show one service, or all services of the domain (VIEW)')
+    .argument('[service]', 'service name')
+    .addOption(domainOption())
+    .option('--json', 'machine-readable output')
+    .action((service: string | undefined, opts) => run(() => viewCommand(service, opts)));
+
+  program
+    .command('job')
+    .description('show an async job of the cloud API (VIEW_JOB)')
+    .argument('<jobId>', 'job id')
+    .addOption(domainOption())
+    .option('--type <requestName>', 'create, delete, scale or control (default: try each)')
+    .option('--json', 'machine-readable output')
+    .action((jobId: string, opts) => run(() => jobCommand(jobId, opts)));
+
+  program
+    .command('status')
+    .description('show the progress of an operation (workflow)')
+    .argument('<workflowId>', 'e.g. svc:<domain>:<service>')
+    .option('-w, --wait', 'follow it until it ends')
+    .option('--json', 'machine-readable output')
+    .action((workflowId: string, opts) => run(() => statusCommand(workflowId, opts)));
+
+  program
+    .command('cancel')
+    .description('cancel a running operation; it rolls back what it did')
+    .argument('<workflowId>', 'e.g. svc:<domain>:<service>')
+    .option('-w, --wait', 'follow the rollback until it ends')
+    .option('--json', 'machine-readable output')
+    .action((workflowId: string, opts) => run(() => cancelCommand(workflowId, opts)));
+
+  program.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT.invalid));
+  return program;
+}
+
+if (require.main === module) {
+  void buildProgram().parseAsync(process.argv);
+}

@@ -1,0 +1,23 @@
+// Exit codes of the dbaas CLI, so scripts can tell outcomes apart.
+export const EXIT = {
+  ok: 0,
+  /** The operation ran and failed (rolled back or not). */
+  failed: 1,
+  /** Bad arguments or an invalid spec: nothing was started. */
+  invalid: 2,
+  /** Another operation holds the service: nothing was started. */
+  busy: 3,
+  /** The workflow, service or job does not exist. */
+  notFound: 4,
+  /** Temporal or the cloud API could not be reached. */
+  unavailable: 5,
+} as const;
+
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}

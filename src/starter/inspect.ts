@@ -1,0 +1,119 @@
+// Read-only and control commands: view (services), job (an async job), status and cancel (workflows).
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { DbcsClient } from '../cloud/client';
+import { CloudApiError } from '../cloud/errors';
+import { loadWorkerConfig } from '../worker/config';
+import { CliError, EXIT } from './exit-codes';
+import { connectTemporal, readProgress } from './temporal';
+import { watchWorkflow } from './watch';
+
+function domainOf(options: { domain?: string }): string {
+  const domain = options.domain ?? process.env.DBAAS_IDENTITY_DOMAIN;
+  if (!domain) throw new CliError('no identity domain: give --domain or set DBAAS_IDENTITY_DOMAIN', EXIT.invalid);
+  return domain;
+}
+
+/** The CLI reads the cloud with the worker's DBCS_* settings (the simulator's by default). */
+async function withCloud<T>(fn: (client: DbcsClient) => Promise<T>): Promise<T> {
+  const client = new DbcsClient(loadWorkerConfig().dbcs);
+  try {
+    return await fn(client);
+  } catch (err) {
+    if (err instanceof CloudApiError) throw new CliError(err.message, err.isNotFound ? EXIT.notFound : err.retryable ? EXIT.unavailable : EXIT.failed);
+    throw err;
+  } finally {
+    await client.close();
+  }
+}
+
+export async function viewCommand(service: string | undefined, options: { domain?: string; json?: boolean }): Promise<number> {
+  const domain = domainOf(options);
+  return withCloud(async (cloud) => {
+    if (service) {
+      const instance = await cloud.getInstance(domain, service);
+      if (options.json) console.log(JSON.stringify(instance, null, 2));
+      else console.log(`${instance.service_name}: ${instance.status} (shape ${instance.shape ?? '?'}, version ${instance.version ?? '?'}, edition ${instance.edition ?? '?'})`);
+      return EXIT.ok;
+    }
+    const list = await cloud.listInstances(domain);
+    if (options.json) console.log(JSON.stringify(list.services, null, 2));
+    else if (list.services.length === 0) console.log(`no services in domain [${domain}]`);
+    else for (const s of list.services) console.log(`${s.service_name.padEnd(24)} ${String(s.status ?? '?')}`);
+    return EXIT.ok;
+  });
+}
+
+const REQUEST_NAMES = ['create', 'delete', 'scale', 'control'];
+
+export async function jobCommand(jobId: string, options: { domain?: string; type?: string; json?: boolean }): Promise<number> {
+  const domain = domainOf(options);
+  if (options.type && !REQUEST_NAMES.includes(options.type)) throw new CliError(`--type must be one of ${REQUEST_NAMES.join(', ')}`, EXIT.invalid);
+  return withCloud(async (cloud) => {
+    for (const requestName of options.type ? [options.type] : REQUEST_NAMES) {
+      try {
+        const job = await cloud.getJob(domain, requestName, jobId);
+        if (options.json) console.log(JSON.stringify({ requestName, ...job }, null, 2));
+        else {
+          console.log(`job ${jobId} (${requestName}, ${job.job_operation ?? '?'}) of [${job.service_name ?? '?'}]: ${job.job_status}; service status ${job.status ?? '?'}`);
+          for (const m of job.message) console.log(`  ${m}`);
+        }
+        return EXIT.ok;
+      } catch (err) {
+        if (!(err instanceof CloudApiError && err.isNotFound)) throw err;
+      }
+    }
+    throw new CliError(`no job ${jobId} in domain [${domain}]`, EXIT.notFound);
+  });
+}
+
+export async function statusCommand(workflowId: string, options: { wait?: boolean; json?: boolean }): Promise<number> {
+  const t = await connectTemporal();
+  try {
+    const handle = t.client.workflow.getHandle(workflowId);
+    let live;
+    try {
+      live = await readProgress(handle, t.codec);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new CliError(`no workflow ${workflowId}`, EXIT.notFound);
+      throw err;
+    }
+    if (options.wait && live.workflowStatus === 'RUNNING') {
+      const outcome = await watchWorkflow(handle, t.codec, { quiet: options.json, cancelOnInterrupt: false });
+      if (options.json) console.log(JSON.stringify({ workflowId, ...outcome }, null, 2));
+      else console.log(outcome.ok ? `✔ ${workflowId} succeeded` : `✘ ${workflowId} failed: ${outcome.error}`);
+      return outcome.ok ? EXIT.ok : EXIT.failed;
+    }
+    if (options.json) {
+      console.log(JSON.stringify({ workflowId, ...live }, null, 2));
+    } else {
+      const p = live.progress;
+      console.log(`${workflowId}: ${live.workflowStatus}${p ? ` — ${p.operation} of [${p.serviceName}], ${p.state}, step ${p.step}${p.jobId ? `, job ${p.jobId}` : ''}` : ''}`);
+      if (p?.error) console.log(`  error: ${p.error}`);
+      for (const m of live.live?.messages ?? p?.messages ?? []) console.log(`  ${m}`);
+    }
+    return live.workflowStatus === 'FAILED' || live.workflowStatus === 'TERMINATED' || live.workflowStatus === 'TIMED_OUT' ? EXIT.failed : EXIT.ok;
+  } finally {
+    await t.close();
+  }
+}
+
+export async function cancelCommand(workflowId: string, options: { wait?: boolean; json?: boolean }): Promise<number> {
+  const t = await connectTemporal();
+  try {
+    const handle = t.client.workflow.getHandle(workflowId);
+    try {
+      await handle.cancel();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new CliError(`no running workflow ${workflowId}`, EXIT.notFound);
+      throw err;
+    }
+    if (!options.json) console.log(`Cancellation requested for ${workflowId}; it rolls back what it did.`);
+    if (!options.wait) return EXIT.ok;
+    const outcome = await watchWorkflow(handle, t.codec, { quiet: options.json, cancelOnInterrupt: false });
+    if (options.json) console.log(JSON.stringify({ workflowId, ...outcome }, null, 2));
+    else console.log(outcome.ok ? `${workflowId} completed before the cancellation took effect` : `${workflowId} ended: ${outcome.error}`);
+    return EXIT.ok;
+  } finally {
+    await t.close();
+  }
+}

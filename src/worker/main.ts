@@ -1,0 +1,54 @@
+// `npm run worker`: the dbaas worker. Reads its configuration from the environment, bundles the
+// workflows once (or loads a prebuilt bundle), and drains gracefully on SIGINT/SIGTERM.
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { openAuditStore } from '../audit/open';
+import type { AuditStore } from '../audit/types';
+import { createActivities } from '../activities';
+import { DbcsClient } from '../cloud/client';
+import { dataConverterFor, loadCodecKey } from '../shared/codec';
+import { ConfigError, loadWorkerConfig, type WorkerConfig } from './config';
+
+export async function runWorker(config: WorkerConfig): Promise<void> {
+  const codecKey = loadCodecKey(process.env, config.dataDir);
+  const audit = await openAuditStore(config.audit);
+  const cloud = new DbcsClient(config.dbcs);
+  const connection = await NativeConnection.connect({ address: config.temporal.address, tls: config.temporal.tls, apiKey: config.temporal.apiKey });
+  try {
+    const worker = await Worker.create({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.taskQueue,
+      ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : { workflowsPath: require.resolve('../workflows') }),
+      activities: createActivities({ cloud, audit: async (): Promise<AuditStore> => audit }),
+      dataConverter: dataConverterFor(codecKey),
+      // Running activities get this long to finish before they are cancelled at shutdown.
+      shutdownGraceTime: '5s',
+      // Heartbeats carry the API's job messages to `dbaas status`: send them at most 2 s apart.
+      maxHeartbeatThrottleInterval: '2s',
+    });
+    const auditWhere = audit.kind === 'pglite' ? `embedded PGlite under ${config.dataDir}/audit` : 'PostgreSQL (DATABASE_URL)';
+    // Tests and scripts wait for this line.
+    console.log(`dbaas worker ready: task queue "${config.taskQueue}", namespace "${config.temporal.namespace}" at ${config.temporal.address}; DBCS ${config.dbcs.baseUrl}; audit in ${auditWhere}`);
+    await worker.run(); // resolves after SIGINT/SIGTERM, once in-flight tasks have drained
+    console.log('dbaas worker stopped');
+  } finally {
+    await Promise.allSettled([audit.close(), cloud.close(), connection.close()]);
+  }
+}
+
+if (require.main === module) {
+  let config: WorkerConfig;
+  try {
+    config = loadWorkerConfig();
+  } catch (err) {
+    console.error(err instanceof ConfigError ? `dbaas worker: ${err.message}` : err);
+    process.exit(2);
+  }
+  runWorker(config).then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error('dbaas worker failed:', err instanceof Error ? err.message : err);
+      process.exit(1);
+    },
+  );
+}
