@@ -49,7 +49,7 @@ export class DbcsSimulator {
   private readonly server: http.Server;
   private readonly routeStats = new Map<string, RouteStats>();
   private unauthorized = 0;
-  private readonly durations: Record<RequestName, number>;
+  private durations: Record<RequestName, number>;
   private readonly visibilityDelayMs: number;
   private readonly username: string;
   private readonly password: string;
@@ -118,6 +118,12 @@ export class DbcsSimulator {
     };
   }
 
+  /** Changes job durations at run time (also PUT /__sim/config). */
+  configure(settings: { jobDurationMs?: Partial<Record<RequestName, number>> }): { jobDurationMs: Record<RequestName, number> } {
+    this.durations = { ...this.durations, ...settings.jobDurationMs };
+    return { jobDurationMs: { ...this.durations } };
+  }
+
   resetStats(): void {
     this.routeStats.clear();
     this.unauthorized = 0;
@@ -142,6 +148,20 @@ export class DbcsSimulator {
       return sendJson(res, 401, { message: 'Unauthorized: valid Basic credentials and an X-ID-TENANT-NAME header naming the identity domain are required' });
     }
 
+    // A create names its service in the body: read it first so faults can target that service.
+    let body: unknown;
+    if (match.route === 'create') {
+      try {
+        body = await readJsonBody(req);
+      } catch (err) {
+        if (!(err instanceof HttpError)) throw err;
+        this.count(match.route, err.status);
+        return sendJson(res, err.status, { message: err.message });
+      }
+      const named = (body as { serviceName?: unknown } | null)?.serviceName;
+      if (typeof named === 'string') match.serviceName = named;
+    }
+
     const decision = this.faults.decide(match.route, match.serviceName);
     if (decision.latencyMs > 0) await delay(decision.latencyMs);
     if (decision.kind === 'drop') {
@@ -159,11 +179,10 @@ export class DbcsSimulator {
     }
 
     let status: number;
-    let body: unknown;
     let headers: Record<string, string> = {};
     try {
       this.state.advance();
-      const result = await this.dispatch(req, match, url);
+      const result = await this.dispatch(req, match, url, body);
       ({ status, body } = result);
       headers = result.headers ?? {};
     } catch (err) {
@@ -193,7 +212,7 @@ export class DbcsSimulator {
     return expected.length === given.length && timingSafeEqual(expected, given);
   }
 
-  private async dispatch(req: http.IncomingMessage, match: RouteMatch, url: URL): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
+  private async dispatch(req: http.IncomingMessage, match: RouteMatch, url: URL, requestBody: unknown): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
     const base = `${this.publicOrigin(req)}${API_BASE}/${match.domain}`;
     switch (match.route) {
       case 'list':
@@ -204,8 +223,7 @@ export class DbcsSimulator {
         return { status: 200, body: describeInstance(instance, base, this.now()) };
       }
       case 'create': {
-        const body = await readJsonBody(req);
-        const job = this.create(match.domain, body);
+        const job = this.create(match.domain, requestBody);
         return { status: 202, body: jobAccepted(job), headers: { Location: `${base}/status/create/job/${job.id}` } };
       }
       case 'delete': {
@@ -338,6 +356,15 @@ export class DbcsSimulator {
       if (path === '/__sim/stats' && req.method === 'GET') return sendJson(res, 200, this.stats());
       if (path === '/__sim/faults' && req.method === 'GET') return sendJson(res, 200, this.faults.current);
       if (path === '/__sim/faults' && req.method === 'PUT') return sendJson(res, 200, this.faults.replace(await readJsonBody(req)));
+      if (path === '/__sim/config' && req.method === 'GET') return sendJson(res, 200, this.configure({}));
+      if (path === '/__sim/config' && req.method === 'PUT') {
+        const body = asObject(await readJsonBody(req));
+        const durations = asObject(body.jobDurationMs ?? {});
+        for (const [k, v] of Object.entries(durations)) {
+          if (!['create', 'delete', 'scale', 'control'].includes(k) || typeof v !== 'number' || v < 0) throw new HttpError(400, `jobDurationMs.${k}: must be a number of ms for create, delete, scale or control`);
+        }
+        return sendJson(res, 200, this.configure({ jobDurationMs: durations as Partial<Record<RequestName, number>> }));
+      }
       if (path === '/__sim/reset' && req.method === 'POST') {
         // ?keep=instances resets counters only.
         if (url.searchParams.get('keep') !== 'instances') this.state.clear();

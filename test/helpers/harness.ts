@@ -1,0 +1,124 @@
+// What integration tests share: a simulator on a free port, worker processes on a per-file task
+// queue, a Temporal client with the project's codec, an audit reader, and condition waits.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { inject } from 'vitest';
+import { startTs, type ManagedProcess } from '../../scripts/lib/process';
+import { openAuditStore } from '../../src/audit/open';
+import type { AuditRecord, AuditStore } from '../../src/audit/types';
+import { EncryptionCodec, loadCodecKey } from '../../src/shared/codec';
+import type { BuildServiceInput } from '../../src/shared/schemas';
+import { DbcsSimulator, type SimulatorOptions } from '../../src/simulator/server';
+
+export const TEST_CODEC_KEY_FILE = path.resolve(__dirname, '..', 'fixtures', 'codec-test.key');
+export const SIM_USER = 'dbaas';
+export const SIM_PASSWORD = 'simulator';
+
+export const uniqueName = (prefix: string) => `${prefix}-${randomBytes(3).toString('hex')}`;
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<DbcsSimulator> {
+  const sim = new DbcsSimulator({ username: SIM_USER, password: SIM_PASSWORD, jobDurationMs: { create: 1500, delete: 800 }, visibilityDelayMs: 300, ...options });
+  await sim.listen();
+  return sim;
+}
+
+export function codec(): EncryptionCodec {
+  return new EncryptionCodec(loadCodecKey({ DBAAS_CODEC_KEY_FILE: TEST_CODEC_KEY_FILE }));
+}
+
+export interface WorkerOptions {
+  taskQueue: string;
+  simulatorUrl: string;
+  /** Audit in PostgreSQL (the run's server) unless a PGlite directory is given. */
+  pgliteDir?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function workerEnv(options: WorkerOptions): NodeJS.ProcessEnv {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'dbaas-worker-'));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_NAMESPACE: 'default',
+    DBAAS_TASK_QUEUE: options.taskQueue,
+    DBAAS_DATA_DIR: dataDir,
+    DBAAS_WORKFLOW_BUNDLE: inject('workflowBundle'),
+    DBAAS_CODEC_KEY_FILE: TEST_CODEC_KEY_FILE,
+    DBCS_BASE_URL: options.simulatorUrl,
+    DBCS_USERNAME: SIM_USER,
+    DBCS_PASSWORD: SIM_PASSWORD,
+    ...options.env,
+  };
+  if (options.pgliteDir) {
+    delete env.DATABASE_URL;
+    env.DBAAS_DATA_DIR = options.pgliteDir;
+  } else env.DATABASE_URL = inject('databaseUrl');
+  return env;
+}
+
+export async function startWorker(options: WorkerOptions): Promise<ManagedProcess> {
+  const worker = startTs('worker', 'src/worker/main.ts', [], { env: workerEnv(options) });
+  await worker.waitFor(/dbaas worker ready/, 90_000);
+  return worker;
+}
+
+export async function connectClient(): Promise<{ client: Client; rawClient: Client; close: () => Promise<void> }> {
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  return {
+    client: new Client({ connection, namespace: 'default', dataConverter: { payloadCodecs: [codec()] } }),
+    // No codec: sees payloads exactly as the server stores them.
+    rawClient: new Client({ connection, namespace: 'default' }),
+    close: () => connection.close(),
+  };
+}
+
+let auditStore: Promise<AuditStore> | undefined;
+export function auditReader(): Promise<AuditStore> {
+  auditStore ??= openAuditStore({ databaseUrl: inject('databaseUrl') });
+  return auditStore;
+}
+
+export async function auditTrail(workflowId: string): Promise<AuditRecord[]> {
+  return (await auditReader()).query({ workflowId });
+}
+
+/** Polls a condition until it holds; fails with the last observed value. */
+export async function waitUntil<T>(what: string, probe: () => Promise<T> | T, ok: (value: T) => boolean, timeoutMs = 60_000, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      last = await probe();
+      if (ok(last)) return last;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}${lastError ? `; last error: ${String(lastError)}` : ''}`);
+}
+
+export const TEST_PASSWORD = 'Zx9secretPw_7731';
+
+export function sampleInput(serviceName: string, overrides: Partial<BuildServiceInput> = {}, identityDomain = 'testdomain'): BuildServiceInput {
+  return {
+    identityDomain,
+    requestedBy: 'test-suite',
+    ticket: 'TEST-1',
+    service: {
+      serviceName,
+      version: '12.2.0.1',
+      level: 'PAAS',
+      edition: 'EE',
+      subscriptionType: 'HOURLY',
+      shape: 'oc3',
+      vmPublicKeyText: 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7test test@example',
+      parameters: [{ type: 'db', usableStorage: '25', adminPassword: TEST_PASSWORD, backupDestination: 'NONE' }],
+    },
+    ...overrides,
+  };
+}

@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
+    // Temporal's native bridge is safest in forked processes (sdk-typescript#876).
+    pool: 'forks',
+    // Two cores: two test files at a time; each integration file runs its own worker process.
+    maxWorkers: 2,
+    testTimeout: 120_000,
+    hookTimeout: 240_000,
+    teardownTimeout: 60_000,
+  },
+});
