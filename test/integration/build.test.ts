@@ -59,6 +59,13 @@ function storedText(history: temporal.api.history.v1.IHistory): string {
   return JSON.stringify(history, (_key, value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString('latin1') : value));
 }
 
+/** RECORD_HISTORIES=1 refreshes the histories that test/replay.test.ts replays. */
+async function recordHistory(handle: WorkflowHandle, name: string): Promise<void> {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  const history = await handle.fetchHistory();
+  writeFileSync(path.join(__dirname, '..', 'histories', `${name}.json`), historyToJSON(history));
+}
+
 const eventsOf = async (workflowId: string) => (await auditTrail(workflowId)).map((e) => e.event);
 const liveNamed = (name: string) => sim.stats().instances.names.filter((n) => n.endsWith(`/${name}`));
 
@@ -90,10 +97,7 @@ describe('buildService', () => {
     expect(progress).toMatchObject({ state: 'succeeded', step: 'confirmRunning', jobId: result.jobId });
     expect(progress.messages.length).toBeGreaterThan(0);
 
-    if (process.env.RECORD_HISTORIES === '1') {
-      const history = await handle.fetchHistory();
-      writeFileSync(path.join(__dirname, '..', 'histories', 'buildService-success.json'), JSON.stringify(historyToJSON(history), null, 1));
-    }
+    await recordHistory(handle, 'buildService-success');
   });
 
   it('keeps the admin password out of the history the server stores (payloads are encrypted)', async () => {
@@ -145,6 +149,7 @@ describe('buildService', () => {
     expect(failure.message).toContain('rolled back');
     expect(failure.type).toBe('OperationRolledBack');
     expect(liveNamed(name)).toEqual([]);
+    await recordHistory(handle, 'buildService-rolled-back');
     expect(await eventsOf(handle.workflowId)).toEqual(['requested', 'started', 'failed', 'rolled_back']);
   });
 
