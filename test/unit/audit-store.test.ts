@@ -1,0 +1,62 @@
+// The audit store on both backends: embedded PGlite and the run's PostgreSQL server behave the same.
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { openAuditStore } from '../../src/audit/open';
+import type { AuditEventInput, AuditStore } from '../../src/audit/types';
+import { uniqueName } from '../helpers/harness';
+
+const backends: [string, () => Promise<AuditStore>][] = [
+  ['pglite', () => openAuditStore({ inMemory: true })],
+  ['postgres', () => openAuditStore({ databaseUrl: inject('databaseUrl') })],
+];
+
+describe.each(backends)('audit store (%s)', (_name, open) => {
+  let store: AuditStore;
+  afterAll(() => store?.close());
+
+  const event = (workflowId: string, key: string, at: number, extra: Partial<AuditEventInput> = {}): AuditEventInput => ({
+    idempotencyKey: `${workflowId}:run:${key}`,
+    occurredAt: new Date(at),
+    workflowId,
+    runId: 'run',
+    operation: 'buildService',
+    identityDomain: 'dom',
+    serviceName: workflowId.split(':').pop()!,
+    event: key as AuditEventInput['event'],
+    ...extra,
+  });
+
+  it('writes an event once, whatever the number of retries', async () => {
+    store = await open();
+    const wf = `svc:dom:${uniqueName('a')}`;
+    expect(await store.record(event(wf, 'requested', 1000, { requestedBy: 'alice', ticket: 'CHG-1', details: { shape: 'oc3' } }))).toBe(true);
+    expect(await store.record(event(wf, 'requested', 1000))).toBe(false);
+    const rows = await store.query({ workflowId: wf });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ event: 'requested', requestedBy: 'alice', ticket: 'CHG-1', details: { shape: 'oc3' } });
+    expect(rows[0]!.occurredAt.getTime()).toBe(1000);
+  });
+
+  it('answers in the order events occurred, filtered by service and time', async () => {
+    const name = uniqueName('b');
+    const wf = `svc:dom:${name}`;
+    await store.record(event(wf, 'succeeded', 3000, { jobId: '7' }));
+    await store.record(event(wf, 'requested', 1000));
+    await store.record(event(wf, 'started', 2000, { jobId: '7' }));
+    expect((await store.query({ serviceName: name, identityDomain: 'dom' })).map((e) => e.event)).toEqual(['requested', 'started', 'succeeded']);
+    expect((await store.query({ serviceName: name, since: new Date(2000) })).map((e) => e.event)).toEqual(['started', 'succeeded']);
+    expect(await store.query({ serviceName: name, identityDomain: 'other' })).toEqual([]);
+  });
+});
+
+describe('audit store on disk (PGlite directory)', () => {
+  it('keeps events across a close and reopen', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const dir = mkdtempSync(`${(await import('node:os')).tmpdir()}/audit-`);
+    const first = await openAuditStore({ pgliteDir: dir });
+    await first.record({ idempotencyKey: 'k1', occurredAt: new Date(), workflowId: 'w', runId: 'r', operation: 'buildService', identityDomain: 'd', serviceName: 's', event: 'requested' });
+    await first.close();
+    const second = await openAuditStore({ pgliteDir: dir });
+    expect((await second.query({ workflowId: 'w' })).map((e) => e.idempotencyKey)).toEqual(['k1']);
+    await second.close();
+  });
+});

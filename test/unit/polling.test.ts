@@ -1,0 +1,53 @@
+// The job-wait loop inside one activity: interval growth, and resuming from heartbeat details.
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { describe, expect, it } from 'vitest';
+import { nextIntervalMs, pollUntil, type PollState } from '../../src/activities/polling';
+
+describe('polling', () => {
+  it('waits a tenth of the time already waited, between the floor and the cap', () => {
+    const o = { initialMs: 1000, maxMs: 30_000, growth: 0.1 };
+    expect(nextIntervalMs(0, o)).toBe(1000);
+    expect(nextIntervalMs(50_000, o)).toBe(5000);
+    expect(nextIntervalMs(3_600_000, o)).toBe(30_000);
+  });
+
+  it('polls until done, heartbeating its state, and counts transient errors', async () => {
+    const env = new MockActivityEnvironment();
+    const beats: PollState<unknown>[] = [];
+    env.on('heartbeat', (d: PollState<unknown>) => beats.push(structuredClone(d)));
+    let calls = 0;
+    const { value, state } = await env.run(() =>
+      pollUntil(
+        { initialMs: 5, maxMs: 10 },
+        async () => {
+          calls += 1;
+          if (calls === 2) throw new Error('503 from the API');
+          return calls < 4 ? { done: false, detail: { n: calls } } : { done: true, value: 'ok' };
+        },
+        () => false,
+      ),
+    );
+    expect(value).toBe('ok');
+    expect(state.polls).toBe(4);
+    expect(beats.some((b) => b.lastError === '503 from the API')).toBe(true);
+    expect(beats.at(-1)?.consecutiveErrors).toBe(0);
+  });
+
+  it('resumes from heartbeat details after a crash instead of starting over', async () => {
+    const env = new MockActivityEnvironment({ heartbeatDetails: { startedAt: Date.now() - 60_000, polls: 41, consecutiveErrors: 0 } });
+    const { state } = await env.run(() => pollUntil({ initialMs: 5, maxMs: 10 }, async () => ({ done: true, value: 1 }), () => false));
+    expect(state.polls).toBe(42);
+  });
+
+  it('stops at once on a fatal error', async () => {
+    const env = new MockActivityEnvironment();
+    await expect(env.run(() => pollUntil({ initialMs: 5, maxMs: 10 }, async () => Promise.reject(new Error('401 Unauthorized')), () => true))).rejects.toThrow('401');
+  });
+
+  it('ends with a cancellation when the workflow cancels the wait', async () => {
+    const env = new MockActivityEnvironment();
+    const run = env.run(() => pollUntil({ initialMs: 50, maxMs: 50 }, async () => ({ done: false }), () => false));
+    setTimeout(() => env.cancel(), 20);
+    await expect(run).rejects.toThrow();
+  });
+});
