@@ -21,7 +21,7 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['node:*', 'fs', 'http', 'https', 'net', 'crypto', 'child_process', 'os'], message: 'No Node APIs in workflow code.' },
-            { group: ['undici', 'pg', '@electric-sql/*', '../activities/*', '../cloud/*', '../audit/*'], message: 'Workflows call activities; they do no I/O.' },
+            { group: ['undici', 'pg', '@electric-sql/*', '../activities/*', '../cloud/*', '../audit/*'], message: 'Workflows call activities; they do no I/O.', allowTypeImports: true },
           ],
           paths: [{ name: '../activities', message: 'Import activity types only: import type.', allowTypeImports: true }],
         },

@@ -3,6 +3,8 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, it } from 'vitest';
 import { nextIntervalMs, pollUntil, type PollState } from '../../src/activities/polling';
 
+type Polled<T> = { value: T; state: PollState<unknown> };
+
 describe('polling', () => {
   it('waits a tenth of the time already waited, between the floor and the cap', () => {
     const o = { initialMs: 1000, maxMs: 30_000, growth: 0.1 };
@@ -16,8 +18,8 @@ describe('polling', () => {
     const beats: PollState<unknown>[] = [];
     env.on('heartbeat', (d: PollState<unknown>) => beats.push(structuredClone(d)));
     let calls = 0;
-    const { value, state } = await env.run(() =>
-      pollUntil(
+    const { value, state } = (await env.run(() =>
+      pollUntil<string, { n: number }>(
         { initialMs: 5, maxMs: 10 },
         async () => {
           calls += 1;
@@ -26,7 +28,7 @@ describe('polling', () => {
         },
         () => false,
       ),
-    );
+    )) as Polled<string>;
     expect(value).toBe('ok');
     expect(state.polls).toBe(4);
     expect(beats.some((b) => b.lastError === '503 from the API')).toBe(true);
@@ -35,7 +37,7 @@ describe('polling', () => {
 
   it('resumes from heartbeat details after a crash instead of starting over', async () => {
     const env = new MockActivityEnvironment({ heartbeatDetails: { startedAt: Date.now() - 60_000, polls: 41, consecutiveErrors: 0 } });
-    const { state } = await env.run(() => pollUntil({ initialMs: 5, maxMs: 10 }, async () => ({ done: true, value: 1 }), () => false));
+    const { state } = (await env.run(() => pollUntil<number, never>({ initialMs: 5, maxMs: 10 }, async () => ({ done: true, value: 1 }), () => false))) as Polled<number>;
     expect(state.polls).toBe(42);
   });
 
