@@ -1,0 +1,167 @@
+// The dbaas CLI as an operator runs it: a real process against the real dev server, worker and simulator.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startTs, type ManagedProcess } from '../../scripts/lib/process';
+import { serviceWorkflowId } from '../../src/shared/contract';
+import type { DbcsSimulator } from '../../src/simulator/server';
+import { auditTrail, connectClient, sampleInput, SIM_PASSWORD, SIM_USER, startSimulator, startWorker, TEST_CODEC_KEY_FILE, TEST_PASSWORD, uniqueName, waitUntil } from '../helpers/harness';
+
+const taskQueue = uniqueName('cli');
+const dir = mkdtempSync(path.join(os.tmpdir(), 'dbaas-cli-'));
+let sim: DbcsSimulator;
+let worker: ManagedProcess;
+let t: Awaited<ReturnType<typeof connectClient>>;
+
+beforeAll(async () => {
+  sim = await startSimulator();
+  [worker, t] = await Promise.all([startWorker({ taskQueue, simulatorUrl: sim.url }), connectClient()]);
+});
+afterAll(async () => {
+  await worker?.stop();
+  await t?.close();
+  await sim?.close();
+});
+
+function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    DBAAS_TASK_QUEUE: taskQueue,
+    DBAAS_CODEC_KEY_FILE: TEST_CODEC_KEY_FILE,
+    DBCS_BASE_URL: sim.url,
+    DBCS_USERNAME: SIM_USER,
+    DBCS_PASSWORD: SIM_PASSWORD,
+    DBAAS_ADMIN_PASSWORD: TEST_PASSWORD,
+    ...extra,
+  };
+}
+
+function startCli(args: string[], extra: NodeJS.ProcessEnv = {}): ManagedProcess {
+  return startTs('dbaas', 'src/starter/cli.ts', args, { env: cliEnv(extra) });
+}
+
+async function cli(args: string[], extra: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string }> {
+  const p = startCli(args, extra);
+  const code = await p.exited;
+  return { code, out: p.output.join('\n') };
+}
+
+/** A spec file as an operator writes it: the create body, no password. */
+function specFile(name: string, mutate: (s: Record<string, unknown>) => void = () => undefined): string {
+  const service = structuredClone(sampleInput(name).service) as unknown as Record<string, unknown>;
+  for (const p of service.parameters as Record<string, unknown>[]) delete p.adminPassword;
+  mutate(service);
+  const file = path.join(dir, `${name}.json`);
+  writeFileSync(file, JSON.stringify(service));
+  return file;
+}
+
+describe('dbaas CLI', () => {
+  it('builds with --wait --json and exits 0 with the service details', async () => {
+    const name = uniqueName('cli-ok');
+    const { code, out } = await cli(['build', specFile(name), '--domain', 'clidom', '--wait', '--json', '--ticket', 'CHG-7']);
+    expect(code).toBe(0);
+    const result = JSON.parse(out.slice(out.indexOf('{'))) as { status: string; result: { service: { status: string } } };
+    expect(result.status).toBe('succeeded');
+    expect(result.result.service.status).toBe('Running');
+    expect(sim.state.instance('clidom', name)?.status).toBe('Running');
+    const audit = await auditTrail(serviceWorkflowId('clidom', name));
+    expect(audit[0]).toMatchObject({ event: 'requested', ticket: 'CHG-7', requestedBy: os.userInfo().username });
+
+    const view = await cli(['view', name, '--domain', 'clidom', '--json']);
+    expect(view.code).toBe(0);
+    expect(JSON.parse(view.out)).toMatchObject({ service_name: name, status: 'Running' });
+    const job = await cli(['job', String(JSON.parse(view.out).creation_job_id), '--domain', 'clidom']);
+    expect(job.code).toBe(0);
+    expect(job.out).toContain('Succeeded');
+    const status = await cli(['status', serviceWorkflowId('clidom', name)]);
+    expect(status.out).toContain('COMPLETED');
+    expect(status.out).toContain('succeeded');
+  });
+
+  it('shows live progress (step, elapsed time, job messages) without --json', async () => {
+    const name = uniqueName('cli-live');
+    sim.configure({ jobDurationMs: { create: 5000 } });
+    const { code, out } = await cli(['build', specFile(name), '--domain', 'clidom', '--wait']);
+    sim.configure({ jobDurationMs: { create: 1500 } });
+    expect(code).toBe(0);
+    expect(out).toMatch(/\[\s+\d+\.\ds\] waitForCreateJob job \d+ \[InProgress\]/);
+    expect(out).toContain('Configuring Oracle Database');
+    expect(out).toContain('✔ buildService succeeded');
+  });
+
+  it('rejects an invalid spec before starting anything (exit 2, field named, no cloud call)', async () => {
+    sim.resetStats();
+    const name = uniqueName('cli-bad');
+    const { code, out } = await cli(['build', specFile(name, (s) => (s.shape = 'oc42')), '--domain', 'clidom', '--wait']);
+    expect(code).toBe(2);
+    expect(out).toContain('service.shape: must be one of');
+    expect(sim.stats().totalCalls).toBe(0);
+    await expect(t.client.workflow.getHandle(serviceWorkflowId('clidom', name)).describe()).rejects.toThrow();
+  });
+
+  it('refuses a password written in the spec, and asks for one when none is set', async () => {
+    const withPassword = specFile(uniqueName('cli-pw'), (s) => ((s.parameters as Record<string, unknown>[])[0]!.adminPassword = 'Secret123#'));
+    const refused = await cli(['build', withPassword, '--domain', 'clidom']);
+    expect(refused.code).toBe(2);
+    expect(refused.out).toContain('remove adminPassword from the file');
+    const noPassword = await cli(['build', specFile(uniqueName('cli-nopw')), '--domain', 'clidom'], { DBAAS_ADMIN_PASSWORD: '' });
+    expect(noPassword.code).toBe(2);
+    expect(noPassword.out).toContain('set DBAAS_ADMIN_PASSWORD');
+    const missing = await cli(['build', path.join(dir, 'nope.json'), '--domain', 'clidom']);
+    expect(missing).toMatchObject({ code: 2 });
+    expect(missing.out).toContain('file not found');
+  });
+
+  it('says which operation holds a busy service (exit 3), then cancels it with a rollback', async () => {
+    const name = uniqueName('cli-busy');
+    const workflowId = serviceWorkflowId('clidom', name);
+    sim.configure({ jobDurationMs: { create: 8000 } });
+    try {
+      const first = await cli(['build', specFile(name), '--domain', 'clidom']);
+      expect(first.code).toBe(0);
+      expect(first.out).toContain(`dbaas status ${workflowId} --wait`);
+      const second = await cli(['build', specFile(name), '--domain', 'clidom']);
+      expect(second.code).toBe(3);
+      expect(second.out).toContain(`service [${name}] is busy: buildService (workflow ${workflowId}`);
+      expect(second.out).toContain(`dbaas cancel ${workflowId}`);
+
+      await waitUntil('the create job', () => sim.state.instance('clidom', name), (i) => i !== undefined);
+      const cancel = await cli(['cancel', workflowId, '--wait']);
+      expect(cancel.code).toBe(0);
+      expect(cancel.out).toContain('rolled back');
+      expect(sim.state.instance('clidom', name)).toBeUndefined();
+      const status = await cli(['status', workflowId, '--json']);
+      expect(status.code).toBe(1);
+      expect(JSON.parse(status.out)).toMatchObject({ workflowStatus: 'FAILED', progress: { state: 'rolled_back' } });
+    } finally {
+      sim.configure({ jobDurationMs: { create: 1500 } });
+    }
+  });
+
+  it('turns Ctrl+C during --wait into a cancellation that rolls back', async () => {
+    const name = uniqueName('cli-int');
+    sim.configure({ jobDurationMs: { create: 8000 } });
+    try {
+      const p = startCli(['build', specFile(name), '--domain', 'clidom', '--wait']);
+      await p.waitFor(/waitForCreateJob/, 30_000);
+      p.child.kill('SIGINT');
+      const code = await p.exited;
+      const out = p.output.join('\n');
+      expect(code).toBe(1);
+      expect(out).toContain('Cancellation requested');
+      expect(out).toMatch(/failed at step "waitForCreateJob": cancelled on request; rolled back/);
+      expect(sim.state.instance('clidom', name)).toBeUndefined();
+    } finally {
+      sim.configure({ jobDurationMs: { create: 1500 } });
+    }
+  });
+
+  it('names unknown workflows and jobs (exit 4)', async () => {
+    expect((await cli(['status', 'svc:clidom:nothing-here'])).code).toBe(4);
+    expect((await cli(['job', '999999', '--domain', 'clidom'])).code).toBe(4);
+    expect((await cli(['view', 'nothing-here', '--domain', 'clidom'])).code).toBe(4);
+  });
+});
