@@ -43,7 +43,9 @@ export function findTemporalCli(env: NodeJS.ProcessEnv = process.env): string | 
   return isExecutable(cached) ? cached : undefined;
 }
 
+/** GO_BINARY names a Go toolchain explicitly; otherwise PATH, then Go's default install location. */
 function findGo(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.GO_BINARY !== undefined) return isExecutable(env.GO_BINARY) ? env.GO_BINARY : undefined;
   return onPath('go', env) ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
 }
 

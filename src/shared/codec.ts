@@ -34,8 +34,13 @@ export function loadCodecKey(env: NodeJS.ProcessEnv = process.env, dataDir = env
   if (!existsSync(file)) {
     if (env.DBAAS_CODEC_KEY_FILE) throw new Error(`DBAAS_CODEC_KEY_FILE points to ${file}, which does not exist`);
     mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
-    chmodSync(file, 0o600);
+    try {
+      writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+      chmodSync(file, 0o600);
+    } catch (err) {
+      // Another process (worker, codec server) created it first: use theirs.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
   }
   return codecKeyFrom(Buffer.from(readFileSync(file, 'utf8').trim(), 'base64'));
 }

@@ -64,3 +64,15 @@ export async function startCodecServer(options: { port: number; host?: string; a
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+// `npm run codec-server`: CODEC_PORT (8888), CODEC_HOST, CODEC_CORS_ORIGINS (comma-separated UI origins).
+if (require.main === module) {
+  const origins = (process.env.CODEC_CORS_ORIGINS ?? 'http://localhost:8233,http://127.0.0.1:8233,http://localhost:8080').split(',').map((o) => o.trim());
+  startCodecServer({ port: Number(process.env.CODEC_PORT ?? 8888), host: process.env.CODEC_HOST ?? '127.0.0.1', allowedOrigins: origins }).then(
+    (s) => console.log(`codec server listening on ${s.url} (CORS: ${origins.join(', ')})`),
+    (err: unknown) => {
+      console.error(`codec server: ${err instanceof Error ? err.message : String(err)}`);
+      process.exit(1);
+    },
+  );
+}
