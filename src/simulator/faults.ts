@@ -2,7 +2,7 @@
 // and deterministic triggers. Configured at start (SIM_FAULTS) or at run time (PUT /__sim/faults).
 import { z } from 'zod';
 
-export const ROUTES = ['create', 'list', 'view', 'delete', 'job', 'scale', 'control'] as const;
+export const ROUTES = ['create', 'list', 'view', 'servers', 'delete', 'job', 'scale', 'control'] as const;
 export type RouteName = (typeof ROUTES)[number];
 
 const routeFaultSchema = z

@@ -5,6 +5,12 @@ export type InstanceStatus = 'In Progress' | 'Configured' | 'Running' | 'Mainten
 export type JobState = 'InProgress' | 'Succeeded' | 'Failed';
 export type RequestName = 'create' | 'delete' | 'scale' | 'control';
 
+export interface SimNode {
+  vmName: string;
+  hostname: string;
+  status: 'Running' | 'Stopped' | 'Maintenance';
+}
+
 export interface SimInstance {
   domain: string;
   name: string;
@@ -15,7 +21,14 @@ export interface SimInstance {
   shape: string;
   subscriptionType: string;
   description?: string;
+  /** Data volume (the create's usableStorage, grown by scale with usage "data"). */
   usableStorageGb: number;
+  /** Backup/recovery (FRA) volume, grown by scale with usage "fra". */
+  fraStorageGb: number;
+  /** Volumes added by scale without a usage. */
+  extraVolumesGb: number[];
+  /** One compute node, two for RAC. */
+  nodes: SimNode[];
   backupDestination: string;
   sid: string;
   pdbName?: string;
