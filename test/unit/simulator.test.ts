@@ -150,3 +150,89 @@ describe('DBCS simulator', () => {
     expect(stats.jobs.create.failed).toBe(1);
   });
 });
+
+describe('DBCS simulator: scale and lifecycle', () => {
+  async function running(name: string, rac = false) {
+    const body = spec(name);
+    if (rac) {
+      body.edition = 'EE_EP';
+      body.parameters![0]!.isRac = 'yes';
+    }
+    await call('POST', `${API_BASE}/dom`, { body });
+    clock += 10_000;
+  }
+  const jobOf = async (res: { headers: Record<string, unknown> }) => (await call('GET', new URL(String(res.headers.location)).pathname)).json;
+
+  it('scales the shape through Maintenance, under status/scale/job', async () => {
+    await running('s1');
+    const res = await call('PUT', `${API_BASE}/dom/s1`, { body: { shape: 'oc5' } });
+    expect(res.status).toBe(202);
+    expect(String(res.headers.location)).toContain('/status/scale/job/');
+    expect((await call('GET', `${API_BASE}/dom/s1`)).json).toMatchObject({ status: 'Maintenance', shape: 'oc3' });
+    clock += 2_000;
+    expect(await jobOf(res)).toMatchObject({ job_status: 'Succeeded', job_operation: 'scale-dbaas-service' });
+    expect((await call('GET', `${API_BASE}/dom/s1`)).json).toMatchObject({ status: 'Running', shape: 'oc5' });
+  });
+
+  it('adds storage to the data volume, the FRA volume, or as a new volume', async () => {
+    await running('s2');
+    for (const body of [{ additionalStorage: '100', usage: 'data' }, { additionalStorage: 50, usage: 'FRA' }, { additionalStorage: '20' }]) {
+      expect((await call('PUT', `${API_BASE}/dom/s2`, { body })).status).toBe(202);
+      clock += 2_000;
+    }
+    expect((await call('GET', `${API_BASE}/dom/s2`)).json).toMatchObject({ usable_storage: 125, fra_storage: 93, additional_volumes: [20] });
+  });
+
+  it.each([
+    [{}, 'give a shape, an additionalStorage, or both'],
+    [{ shape: 'oc3' }, 'already has shape oc3'],
+    [{ shape: 'oc77' }, 'shape: must be one of'],
+    [{ additionalStorage: '0' }, 'from 1 to 1024'],
+    [{ additionalStorage: '2000' }, 'from 1 to 1024'],
+    [{ additionalStorage: '-5', usage: 'data' }, 'from 1 to 1024'],
+    [{ usage: 'data' }, 'usage: applies only with additionalStorage'],
+    [{ additionalStorage: '5', usage: 'logs' }, 'usage: must be data or fra'],
+  ])('refuses the scale request %j with 400', async (body, message) => {
+    await running('s3');
+    const res = await call('PUT', `${API_BASE}/dom/s3`, { body });
+    expect(res.status).toBe(400);
+    expect(res.json.message).toContain(message);
+  });
+
+  it('stops, starts and restarts; refuses what the state does not allow', async () => {
+    await running('l1');
+    expect((await call('POST', `${API_BASE}/dom/l1`, { body: { lifecycleState: 'Start' } })).json.message).toContain('it is Running, not Stopped');
+    const stop = await call('POST', `${API_BASE}/dom/l1`, { body: { lifecycleState: 'Stop' } });
+    expect(String(stop.headers.location)).toContain('/status/control/job/');
+    expect((await call('PUT', `${API_BASE}/dom/l1`, { body: { shape: 'oc4' } })).json.message).toContain('is busy');
+    clock += 1_500;
+    expect(await jobOf(stop)).toMatchObject({ job_status: 'Succeeded', job_operation: 'stop-dbaas-service', status: 'Stopped' });
+    expect((await call('PUT', `${API_BASE}/dom/l1`, { body: { shape: 'oc4' } })).json.message).toContain('can be scaled only when Running');
+    expect((await call('POST', `${API_BASE}/dom/l1`, { body: { lifecycleState: 'restart' } })).json.message).toContain('not Running');
+    expect((await call('POST', `${API_BASE}/dom/l1`, { body: { lifecycleState: 'start', lifecycleTimeout: 500 } })).json.message).toContain('lifecycleTimeout');
+    expect((await call('POST', `${API_BASE}/dom/l1`, { body: { lifecycleState: 'pause' } })).json.message).toContain('must be stop, start or restart');
+    await call('POST', `${API_BASE}/dom/l1`, { body: { lifecycleState: 'start' } });
+    clock += 1_500;
+    expect((await call('GET', `${API_BASE}/dom/l1`)).json.status).toBe('Running');
+  });
+
+  it('stops one VM of a RAC service; the service stays Running', async () => {
+    await running('rac1', true);
+    expect((await call('GET', `${API_BASE}/dom/rac1/servers`)).json).toHaveLength(2);
+    expect((await call('POST', `${API_BASE}/dom/rac1`, { body: { lifecycleState: 'stop', vmName: 'vm-9' } })).json.message).toContain('has no VM vm-9');
+    await call('POST', `${API_BASE}/dom/rac1`, { body: { lifecycleState: 'stop', vmName: 'vm-2' } });
+    clock += 1_500;
+    const servers = (await call('GET', `${API_BASE}/dom/rac1/servers`)).json as unknown as { vmName: string; status: string }[];
+    expect(servers.map((s) => `${s.vmName}:${s.status}`)).toEqual(['vm-1:Running', 'vm-2:Stopped']);
+    expect((await call('GET', `${API_BASE}/dom/rac1`)).json.status).toBe('Running');
+  });
+
+  it('a failed shape job leaves the new shape half applied (the cloud began it)', async () => {
+    await running('s4');
+    sim.faults.replace({ triggers: [{ action: 'fail-job', route: 'scale', serviceName: 's4' }] });
+    const res = await call('PUT', `${API_BASE}/dom/s4`, { body: { shape: 'oc6' } });
+    clock += 2_000;
+    expect((await jobOf(res)).job_status).toBe('Failed');
+    expect((await call('GET', `${API_BASE}/dom/s4`)).json).toMatchObject({ status: 'Running', shape: 'oc6' });
+  });
+});
