@@ -1,7 +1,7 @@
 // The audit writer. The idempotency key is built from the workflow execution and the step, so a
 // retried write (or a replayed workflow after a crash) never duplicates an event.
 import { Context } from '@temporalio/activity';
-import type { AuditEventInput, AuditStore } from '../audit/types';
+import type { AuditEventInput, AuditQuery, AuditRecord, AuditStore } from '../audit/types';
 
 export type AuditEventRequest = Omit<AuditEventInput, 'idempotencyKey' | 'workflowId' | 'runId' | 'occurredAt'> & {
   /** Unique within the workflow run, e.g. `requested` or `rolled_back`. */
@@ -25,6 +25,12 @@ export function createAuditActivities(getStore: () => Promise<AuditStore>) {
         idempotencyKey: `${workflowExecution.workflowId}:${workflowExecution.runId}:${key}`,
       });
       return { written };
+    },
+
+    /** Reads the trail for `dbaas audit` when the store is the worker's embedded PGlite. */
+    async queryAudit(filter: Omit<AuditQuery, 'since'> & { since?: string }): Promise<AuditRecord[]> {
+      const store = await getStore();
+      return store.query({ ...filter, since: filter.since ? new Date(filter.since) : undefined });
     },
   };
 }

@@ -38,6 +38,8 @@ export interface JobOutcome {
 }
 
 export interface WaitForStatusInput extends ServiceRef {
+  /** Watch one compute node (from the servers list) instead of the service. */
+  vmName?: string;
   /** Statuses that end the wait; `gone` waits for a 404. */
   want: string[] | 'gone';
   /** Statuses that end the wait with an error (the service will not get there on its own). */
@@ -66,7 +68,37 @@ export function summarize(identityDomain: string, i: Instance): ServiceSummary {
     connectDescriptor: i.connect_descriptor,
     creationJobId: i.creation_job_id,
     serviceUri: i.service_uri,
+    usableStorageGb: i.usable_storage,
+    fraStorageGb: i.fra_storage,
+    additionalVolumesGb: i.additional_volumes,
   };
+}
+
+/** A submitted job, or none when a retry found the earlier attempt's change already under way or done. */
+export interface SubmitResult {
+  jobId?: string;
+  /** Why there is no job id: the change is `in-progress` (Maintenance) or already `applied`. */
+  found?: 'in-progress' | 'applied';
+}
+
+export interface ScaleRequest extends ServiceRef {
+  shape?: string;
+  additionalStorage?: number;
+  usage?: 'data' | 'fra';
+  /** The service as the precheck saw it: a retry compares against it to see if the change happened. */
+  before: ServiceSummary;
+}
+
+export interface LifecycleRequest extends ServiceRef {
+  lifecycleState: 'stop' | 'start' | 'restart';
+  vmName?: string;
+  lifecycleTimeout?: number;
+}
+
+function storageGrew(before: ServiceSummary, now: Instance, usage: ScaleRequest['usage']): boolean {
+  if (usage === 'data') return (now.usable_storage ?? 0) > (before.usableStorageGb ?? 0);
+  if (usage === 'fra') return (now.fra_storage ?? 0) > (before.fraStorageGb ?? 0);
+  return (now.additional_volumes?.length ?? 0) > (before.additionalVolumesGb?.length ?? 0);
 }
 
 const fatalUnlessRetryable = (err: unknown) => !(err instanceof CloudApiError && err.retryable);
@@ -127,6 +159,48 @@ export function createCloudActivities(client: DbcsClient) {
       });
     },
 
+    /**
+     * Submits a scale request. A retry first checks whether its earlier attempt took effect (the
+     * service is in Maintenance, or already shows the change), so a lost answer never scales twice.
+     */
+    async submitScale({ identityDomain, serviceName, shape, additionalStorage, usage, before }: ScaleRequest): Promise<SubmitResult> {
+      return classified(async () => {
+        if (Context.current().info.attempt > 1) {
+          const now = await client.getInstance(identityDomain, serviceName);
+          if (now.status === 'Maintenance') return { found: 'in-progress' };
+          const applied = shape !== undefined ? now.shape === shape : storageGrew(before, now, usage);
+          if (applied) return { found: 'applied' };
+        }
+        const body = { ...(shape ? { shape } : {}), ...(additionalStorage !== undefined ? { additionalStorage: String(additionalStorage) } : {}), ...(usage ? { usage } : {}) };
+        const job = await client.scaleInstance(identityDomain, serviceName, body);
+        return { jobId: job.jobId };
+      });
+    },
+
+    /** Submits stop/start/restart; a retry first checks whether the earlier attempt took effect. */
+    async submitLifecycle({ identityDomain, serviceName, lifecycleState, vmName, lifecycleTimeout }: LifecycleRequest): Promise<SubmitResult> {
+      return classified(async () => {
+        if (Context.current().info.attempt > 1) {
+          const status = vmName
+            ? (await client.listServers(identityDomain, serviceName)).find((n) => n.vmName === vmName)?.status
+            : (await client.getInstance(identityDomain, serviceName)).status;
+          if (status === 'Maintenance') return { found: 'in-progress' };
+          if ((lifecycleState === 'stop' && status === 'Stopped') || (lifecycleState === 'start' && status === 'Running')) return { found: 'applied' };
+        }
+        const job = await client.controlInstance(identityDomain, serviceName, {
+          lifecycleState,
+          ...(vmName ? { vmName } : {}),
+          ...(lifecycleTimeout ? { lifecycleTimeout: String(lifecycleTimeout) } : {}),
+        });
+        return { jobId: job.jobId };
+      });
+    },
+
+    /** The status of each compute node. */
+    async listServers({ identityDomain, serviceName }: ServiceRef): Promise<{ vmName?: string; status: string }[]> {
+      return classified(async () => (await client.listServers(identityDomain, serviceName)).map((n) => ({ vmName: n.vmName, status: n.status })));
+    },
+
     /** Polls an async job until it ends, heartbeating its progress; resumes after a worker crash. */
     async waitForJob({ identityDomain, requestName, jobId, poll }: WaitForJobInput): Promise<JobOutcome> {
       const options = { ...DEFAULT_POLL, ...poll };
@@ -158,12 +232,18 @@ export function createCloudActivities(client: DbcsClient) {
     },
 
     /** Polls the service until its status is one of `want` (or it is gone), heartbeating as it goes. */
-    async waitForServiceStatus({ identityDomain, serviceName, want, failOn = [], poll }: WaitForStatusInput): Promise<ServiceSummary | null> {
+    async waitForServiceStatus({ identityDomain, serviceName, vmName, want, failOn = [], poll }: WaitForStatusInput): Promise<ServiceSummary | null> {
       const options = { ...DEFAULT_POLL, ...poll };
       const { value } = await pollUntil<ServiceSummary | null, { status: string }>(
         options,
         async () => {
-          const instance = await client.findInstance(identityDomain, serviceName);
+          let instance = await client.findInstance(identityDomain, serviceName);
+          if (instance && vmName) {
+            // Judge by the node, report the service (with the node's status in front).
+            const node = (await client.listServers(identityDomain, serviceName)).find((n) => n.vmName === vmName);
+            if (!node) throw ApplicationFailure.nonRetryable(`service [${serviceName}] has no VM ${vmName}`, FAILURE_TYPES.unexpectedState);
+            instance = { ...instance, status: node.status };
+          }
           if (!instance) return want === 'gone' ? { done: true, value: null } : { done: false, detail: { status: '(not visible yet)' } };
           if (want !== 'gone' && want.includes(instance.status)) return { done: true, value: summarize(identityDomain, instance), detail: { status: instance.status } };
           if (failOn.includes(instance.status)) {

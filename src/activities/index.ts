@@ -13,4 +13,4 @@ export function createActivities(deps: { cloud: DbcsClient; audit: () => Promise
 
 export type Activities = ReturnType<typeof createActivities>;
 export type { AuditEventRequest } from './audit';
-export type { CreateServiceResult, JobOutcome, ServiceRef, WaitForJobInput, WaitForStatusInput } from './cloud';
+export type { CreateServiceResult, JobOutcome, LifecycleRequest, ScaleRequest, ServiceRef, SubmitResult, WaitForJobInput, WaitForStatusInput } from './cloud';

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Agent, request, errors as undiciErrors } from 'undici';
 import type { ZodType, ZodTypeDef } from 'zod';
 import { CloudApiError, isRetryableStatus, parseRetryAfter } from './errors';
-import { instanceListSchema, instanceSchema, jobStatusSchema, type Instance, type InstanceList, type JobRef, type JobStatus } from './schemas';
+import { instanceListSchema, instanceSchema, jobStatusSchema, serverListSchema, type Instance, type InstanceList, type JobRef, type JobStatus, type Server } from './schemas';
 
 export const SERVICE_API_PATH = '/paas/service/dbcs/api/v1.1/instances';
 const REQUEST_CONTENT_TYPE = 'application/json';
@@ -89,6 +89,26 @@ export class DbcsClient {
     const operation = `delete service [${serviceName}]`;
     const res = await this.call({ operation, method: 'DELETE', path: `${this.instancePath(domain, serviceName)}${query}`, domain, expect: [202] });
     return this.jobRefFrom(res.location, operation);
+  }
+
+  /** PUT: change the shape and/or add storage (usage data|fra, or none for a new volume). */
+  async scaleInstance(domain: string, serviceName: string, body: { shape?: string; additionalStorage?: string; usage?: 'data' | 'fra' }): Promise<JobRef> {
+    const operation = `scale service [${serviceName}]`;
+    const res = await this.call({ operation, method: 'PUT', path: this.instancePath(domain, serviceName), domain, body, expect: [202] });
+    return this.jobRefFrom(res.location, operation);
+  }
+
+  /** POST: stop, start or restart the service, or one VM of it. */
+  async controlInstance(domain: string, serviceName: string, body: { lifecycleState: 'stop' | 'start' | 'restart'; vmName?: string; lifecycleTimeout?: string }): Promise<JobRef> {
+    const operation = `${body.lifecycleState} service [${serviceName}]${body.vmName ? ` VM ${body.vmName}` : ''}`;
+    const res = await this.call({ operation, method: 'POST', path: this.instancePath(domain, serviceName), domain, body, expect: [202] });
+    return this.jobRefFrom(res.location, operation);
+  }
+
+  /** The compute nodes of a service (two for RAC). */
+  async listServers(domain: string, serviceName: string): Promise<Server[]> {
+    const res = await this.call({ operation: `list VMs of service [${serviceName}]`, method: 'GET', path: `${this.instancePath(domain, serviceName)}/servers`, domain, expect: [200], schema: serverListSchema });
+    return res.body;
   }
 
   async getJob(domain: string, requestName: string, jobId: string): Promise<JobStatus> {

@@ -21,6 +21,8 @@ export const instanceSchema = z
     creation_job_id: z.union([z.string(), z.number()]).transform(String).optional(),
     connect_descriptor: z.string().optional(),
     usable_storage: z.number().optional(),
+    fra_storage: z.number().optional(),
+    additional_volumes: z.array(z.number()).optional(),
   })
   .passthrough();
 export type Instance = z.infer<typeof instanceSchema>;
@@ -33,6 +35,18 @@ export const instanceListSchema = z
   })
   .passthrough();
 export type InstanceList = z.infer<typeof instanceListSchema>;
+
+export const serverListSchema = z.array(
+  z
+    .object({
+      vmName: z.string().optional(),
+      hostname: z.string().optional(),
+      status: z.string(),
+      shape: z.string().optional(),
+    })
+    .passthrough(),
+);
+export type Server = z.infer<typeof serverListSchema>[number];
 
 export const TERMINAL_JOB_STATES = ['Succeeded', 'Failed'] as const;
 

@@ -79,8 +79,81 @@ export const serviceSummarySchema = z.object({
   connectDescriptor: z.string().optional(),
   creationJobId: z.string().optional(),
   serviceUri: z.string().optional(),
+  usableStorageGb: z.number().optional(),
+  fraStorageGb: z.number().optional(),
+  additionalVolumesGb: z.array(z.number()).optional(),
 });
 export type ServiceSummary = z.infer<typeof serviceSummarySchema>;
+
+/** The name of an existing service: the DBCS naming rules, without the create-time RAC limit. */
+const existingServiceNameSchema = serviceNameSchema.regex(/^[A-Za-z][A-Za-z0-9-]*$/, 'must start with a letter and contain only letters, digits and hyphens');
+
+export const STORAGE_STEP = { minGb: 1, maxGb: 1024 } as const;
+
+export const scaleServiceInputSchema = z
+  .object({
+    identityDomain: identityDomainSchema,
+    serviceName: existingServiceNameSchema,
+    shape: z.enum(SHAPE_NAMES, { errorMap: () => ({ message: `must be one of ${SHAPE_NAMES.join(', ')}` }) }).optional(),
+    /** GB to add. Storage only grows: a volume cannot be shrunk. */
+    additionalStorage: z
+      .union([z.string().regex(/^-?\d+$/, 'must be a whole number of GB'), z.number().int()])
+      .transform(Number)
+      .pipe(
+        z
+          .number()
+          .min(STORAGE_STEP.minGb, `must be at least ${STORAGE_STEP.minGb} GB: storage can only grow, it cannot be shrunk`)
+          .max(STORAGE_STEP.maxGb, `must be at most ${STORAGE_STEP.maxGb} GB per request`),
+      )
+      .optional(),
+    /** data: grow the data volume; fra: grow the recovery volume; absent: attach a new volume. */
+    usage: z.enum(['data', 'fra']).optional(),
+    ...whoSchema,
+  })
+  .superRefine((v, ctx) => {
+    if (v.shape === undefined && v.additionalStorage === undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['shape'], message: 'give a shape, an additionalStorage, or both' });
+    if (v.usage !== undefined && v.additionalStorage === undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['usage'], message: 'applies only with additionalStorage' });
+  });
+export type ScaleServiceInput = z.input<typeof scaleServiceInputSchema>;
+
+export const LIFECYCLE_STATES = ['stop', 'start', 'restart'] as const;
+export type LifecycleState = (typeof LIFECYCLE_STATES)[number];
+
+export const changeLifecycleInputSchema = z.object({
+  identityDomain: identityDomainSchema,
+  serviceName: existingServiceNameSchema,
+  lifecycleState: z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(LIFECYCLE_STATES, { errorMap: () => ({ message: 'must be stop, start or restart' }) })),
+  /** One compute node (e.g. vm-2 of a RAC service); absent: the whole service. */
+  vmName: z.string().min(1).max(64).optional(),
+  /** Minutes the cloud may take (1-300, default 60). */
+  lifecycleTimeout: z.number().int().min(1).max(300).optional(),
+  ...whoSchema,
+});
+export type ChangeLifecycleInput = z.input<typeof changeLifecycleInputSchema>;
+
+export const deleteServiceInputSchema = z
+  .object({
+    identityDomain: identityDomainSchema,
+    serviceName: existingServiceNameSchema,
+    /** The service name again: a stray call cannot destroy a database. */
+    confirm: z.string({ required_error: 'is required: repeat the service name to confirm the deletion' }),
+    deleteBackup: z.boolean().optional(),
+    ...whoSchema,
+  })
+  .superRefine((v, ctx) => {
+    if (v.confirm !== v.serviceName) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['confirm'], message: `must repeat the service name exactly ("${v.serviceName}") to confirm the deletion` });
+  });
+export type DeleteServiceInput = z.input<typeof deleteServiceInputSchema>;
+
+/** What scale, lifecycle and delete return: the service before and after (after is null once deleted). */
+export interface OperationResult {
+  before: ServiceSummary;
+  after: ServiceSummary | null;
+  jobIds: string[];
+  durationMs: number;
+  /** For a lifecycle change of one VM: its status before and after. */
+  vm?: { vmName: string; statusBefore: string; statusAfter?: string };
+}
 
 export interface BuildServiceResult {
   service: ServiceSummary;

@@ -1,2 +1,6 @@
 // Every workflow the worker runs. One workflow per file; this index is what the bundler loads.
+export { auditTrail } from './auditTrail';
 export { buildService } from './buildService';
+export { changeLifecycle } from './changeLifecycle';
+export { deleteService } from './deleteService';
+export { scaleService } from './scaleService';

@@ -46,6 +46,10 @@ export function failureType(err: unknown): string | undefined {
 
 export class ServiceOperation {
   readonly progress: OperationProgress;
+  /** The service before and after the change, written into every audit event once known. */
+  before?: Record<string, unknown>;
+  after?: Record<string, unknown> | null;
+  readonly jobIds: string[] = [];
   private readonly compensations: { name: string; run: () => Promise<void> }[] = [];
   private readonly startedAtMs = Date.now();
 
@@ -88,6 +92,7 @@ export class ServiceOperation {
   }
 
   noteJob(jobId: string, messages: string[] = []): void {
+    if (!this.jobIds.includes(jobId)) this.jobIds.push(jobId);
     this.progress.jobId = jobId;
     if (messages.length > 0) this.progress.messages = messages.slice(-10);
     this.progress.updatedAt = new Date().toISOString();
@@ -106,7 +111,7 @@ export class ServiceOperation {
       jobId: extra.jobId,
       requestedBy: this.who.requestedBy,
       ticket: this.who.ticket,
-      details: { ...extra.details, elapsedMs: this.elapsedMs },
+      details: { ...extra.details, ...(this.before ? { before: this.before } : {}), ...(this.after !== undefined ? { after: this.after } : {}), elapsedMs: this.elapsedMs },
     });
   }
 

@@ -122,3 +122,37 @@ export function sampleInput(serviceName: string, overrides: Partial<BuildService
     ...overrides,
   };
 }
+
+/** What one integration test file runs on: its simulator, task queue, worker process and client. */
+export interface FileStack {
+  sim: DbcsSimulator;
+  taskQueue: string;
+  worker: ManagedProcess;
+  t: Awaited<ReturnType<typeof connectClient>>;
+  /** SIGKILLs the worker and starts a new one on the same task queue. */
+  killAndRestartWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startFileStack(prefix: string, simulator: SimulatorOptions = {}): Promise<FileStack> {
+  const sim = await startSimulator(simulator);
+  const taskQueue = uniqueName(prefix);
+  const [worker, t] = await Promise.all([startWorker({ taskQueue, simulatorUrl: sim.url }), connectClient()]);
+  const stack: FileStack = {
+    sim,
+    taskQueue,
+    worker,
+    t,
+    async killAndRestartWorker() {
+      stack.worker.child.kill('SIGKILL');
+      await stack.worker.exited;
+      stack.worker = await startWorker({ taskQueue, simulatorUrl: sim.url });
+    },
+    async stop() {
+      await stack.worker.stop();
+      await t.close();
+      await sim.close();
+    },
+  };
+  return stack;
+}

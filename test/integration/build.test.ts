@@ -1,8 +1,6 @@
 // buildService end to end: real dev server, real worker process, the simulator over real HTTP.
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -13,6 +11,7 @@ import type { BuildServiceInput, BuildServiceResult } from '../../src/shared/sch
 import type { DbcsSimulator } from '../../src/simulator/server';
 import { startCodecServer } from '../../src/worker/codec-server';
 import { auditTrail, codec, connectClient, sampleInput, startSimulator, startWorker, TEST_CODEC_KEY_FILE, TEST_PASSWORD, uniqueName, waitUntil } from '../helpers/harness';
+import { recordHistory } from '../helpers/histories';
 
 const taskQueue = uniqueName('build');
 let sim: DbcsSimulator;
@@ -57,13 +56,6 @@ async function failureOf(handle: WorkflowHandle): Promise<{ message: string; typ
 /** The history as the server stores it, every byte array read as text, so a clear-text secret shows. */
 function storedText(history: temporal.api.history.v1.IHistory): string {
   return JSON.stringify(history, (_key, value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString('latin1') : value));
-}
-
-/** RECORD_HISTORIES=1 refreshes the histories that test/replay.test.ts replays. */
-async function recordHistory(handle: WorkflowHandle, name: string): Promise<void> {
-  if (process.env.RECORD_HISTORIES !== '1') return;
-  const history = await handle.fetchHistory();
-  writeFileSync(path.join(__dirname, '..', 'histories', `${name}.json`), historyToJSON(history));
 }
 
 const eventsOf = async (workflowId: string) => (await auditTrail(workflowId)).map((e) => e.event);

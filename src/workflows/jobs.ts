@@ -1,0 +1,43 @@
+// The step every change of an existing service shares: submit, audit `started`, wait for the job.
+import { ApplicationFailure } from '@temporalio/workflow';
+import type { SubmitResult } from '../activities';
+import { cloud, waits } from './activity-proxies';
+import type { ServiceOperation } from './operation';
+
+export interface ServiceRef {
+  identityDomain: string;
+  serviceName: string;
+}
+
+/** Service facts worth keeping in the audit trail (before/after). */
+export function auditState(s: { status: string; shape?: string; usableStorageGb?: number; fraStorageGb?: number; additionalVolumesGb?: number[] } | null) {
+  return s && { status: s.status, shape: s.shape, usableStorageGb: s.usableStorageGb, fraStorageGb: s.fraStorageGb, additionalVolumesGb: s.additionalVolumesGb };
+}
+
+/** Reads the service or fails: there is nothing to change on a service that does not exist. */
+export async function requireService(op: ServiceOperation, ref: ServiceRef) {
+  const service = await cloud.findService(ref);
+  if (!service) throw ApplicationFailure.nonRetryable(`no service [${ref.serviceName}] in domain [${ref.identityDomain}]`, 'ServiceNotFound');
+  op.before ??= auditState(service) ?? undefined;
+  return service;
+}
+
+/**
+ * Runs `submit` as step `name`, records `started` with the job id, and waits for the job; a Failed
+ * job ends the step with a JobFailed error quoting the API's last message. When a retried submit
+ * found its change already under way or applied (no job id), the caller confirms the state instead.
+ */
+export async function submitAndWait(op: ServiceOperation, name: string, requestName: string, submit: () => Promise<SubmitResult>): Promise<SubmitResult> {
+  const submitted = await op.step(name, submit);
+  if (submitted.jobId) op.noteJob(submitted.jobId);
+  await op.audit('started', { key: `started:${name}`, step: name, jobId: submitted.jobId, details: submitted.found ? { found: submitted.found } : undefined });
+  if (!submitted.jobId) return submitted;
+  const jobId = submitted.jobId;
+  const waitStep = `waitFor${name[0]!.toUpperCase()}${name.slice(1)}Job`;
+  const outcome = await op.step(waitStep, () => waits.waitForJob({ identityDomain: op.identityDomain, requestName, jobId }));
+  op.noteJob(jobId, outcome.messages);
+  if (outcome.jobStatus === 'Failed') {
+    throw ApplicationFailure.nonRetryable(`${requestName} job ${jobId} ended Failed: ${outcome.messages.at(-1) ?? 'no message'}`, 'JobFailed');
+  }
+  return submitted;
+}
