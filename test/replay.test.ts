@@ -14,7 +14,9 @@ const dataConverter = { payloadCodecs: [codec()] };
 
 describe('recorded histories replay', () => {
   it('has histories to replay', () => {
-    expect(histories).toEqual(expect.arrayContaining(['buildService-success.json', 'buildService-rolled-back.json']));
+    expect(histories).toEqual(
+      expect.arrayContaining(['buildService-success.json', 'buildService-rolled-back.json', 'scaleService-success.json', 'scaleService-rolled-back.json', 'changeLifecycle-stop.json', 'deleteService-success.json']),
+    );
   });
 
   it.each(histories)('%s replays without a determinism error', async (file) => {
