@@ -2,20 +2,15 @@
 // never a flag), starts buildService under the service's workflow id, and optionally watches it.
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { serviceWorkflowId, SEARCH_ATTRIBUTES, parseServiceWorkflowId } from '../shared/contract';
-import { buildServiceInputSchema, describeZodError, type BuildServiceInput, type ServiceSummary } from '../shared/schemas';
+import { buildServiceInputSchema, describeZodError, type BuildServiceResult, type ServiceSummary } from '../shared/schemas';
 import { CliError, EXIT } from './exit-codes';
 import { promptSecret } from './prompt';
-import { connectTemporal, type CliTemporal } from './temporal';
-import { watchWorkflow } from './watch';
+import { runOperation, type RunOptions } from './run-operation';
 
-export interface BuildOptions {
+export interface BuildOptions extends RunOptions {
   domain?: string;
   requestedBy?: string;
   ticket?: string;
-  wait?: boolean;
-  json?: boolean;
 }
 
 export const PASSWORD_ENV = 'DBAAS_ADMIN_PASSWORD';
@@ -53,23 +48,8 @@ export async function withAdminPassword(input: Record<string, unknown>, file: st
   return { ...input, service: { ...service, parameters: params.map((p, i) => (i === 0 ? { ...p, adminPassword: password } : p)) } };
 }
 
-function summaryLine(s: ServiceSummary): string {
+export function summaryLine(s: ServiceSummary): string {
   return `[${s.serviceName}] is ${s.status} (shape ${s.shape ?? '?'}, version ${s.version ?? '?'})${s.connectDescriptor ? `; connect: ${s.connectDescriptor}` : ''}`;
-}
-
-/** Explains which operation holds the service and how to follow or stop it. */
-export async function describeHolder(t: CliTemporal, workflowId: string): Promise<string> {
-  const svc = parseServiceWorkflowId(workflowId);
-  try {
-    const d = await t.client.workflow.getHandle(workflowId).describe();
-    const operation = d.typedSearchAttributes.get(SEARCH_ATTRIBUTES.operation) ?? d.type;
-    return (
-      `service [${svc?.serviceName ?? workflowId}] is busy: ${operation} (workflow ${workflowId}, run ${d.runId}) has held it since ${d.startTime.toISOString()}. ` +
-      `Watch it: dbaas status ${workflowId} --wait; stop it: dbaas cancel ${workflowId}`
-    );
-  } catch {
-    return `service [${svc?.serviceName ?? workflowId}] is busy: another operation runs under workflow ${workflowId}`;
-  }
 }
 
 export async function buildCommand(file: string, options: BuildOptions): Promise<number> {
@@ -81,44 +61,11 @@ export async function buildCommand(file: string, options: BuildOptions): Promise
   const parsed = buildServiceInputSchema.safeParse(input);
   if (!parsed.success) throw new CliError(`invalid spec ${file}: ${describeZodError(parsed.error)}`, EXIT.invalid);
   const { identityDomain, service } = parsed.data;
-  const workflowId = serviceWorkflowId(identityDomain, service.serviceName);
-
-  const t = await connectTemporal();
-  try {
-    let handle;
-    try {
-      handle = await t.client.workflow.start('buildService', {
-        taskQueue: t.taskQueue,
-        workflowId,
-        args: [input as BuildServiceInput],
-        workflowIdConflictPolicy: 'FAIL',
-        typedSearchAttributes: [
-          { key: SEARCH_ATTRIBUTES.serviceName, value: service.serviceName },
-          { key: SEARCH_ATTRIBUTES.identityDomain, value: identityDomain },
-          { key: SEARCH_ATTRIBUTES.operation, value: 'buildService' },
-        ],
-      });
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new CliError(await describeHolder(t, workflowId), EXIT.busy);
-      throw err;
-    }
-    if (!options.wait) {
-      if (options.json) console.log(JSON.stringify({ workflowId, runId: handle.firstExecutionRunId, status: 'started' }));
-      else console.log(`Started buildService of [${service.serviceName}] in domain [${identityDomain}]: workflow ${workflowId}\nFollow it: dbaas status ${workflowId} --wait`);
-      return EXIT.ok;
-    }
-    if (!options.json) console.log(`Building [${service.serviceName}] in domain [${identityDomain}] (workflow ${workflowId}); Ctrl+C cancels and rolls back`);
-    const outcome = await watchWorkflow(handle, t.codec, { quiet: options.json });
-    if (options.json) {
-      console.log(JSON.stringify({ workflowId, runId: handle.firstExecutionRunId, status: outcome.ok ? 'succeeded' : 'failed', result: outcome.result, error: outcome.error, errorType: outcome.errorType }, null, 2));
-    } else if (outcome.ok) {
-      const r = outcome.result as { service: ServiceSummary; durationMs: number };
-      console.log(`✔ buildService succeeded in ${(r.durationMs / 1000).toFixed(1)} s: ${summaryLine(r.service)}`);
-    } else {
-      console.error(`✘ buildService failed: ${outcome.error}`);
-    }
-    return outcome.ok ? EXIT.ok : EXIT.failed;
-  } finally {
-    await t.close();
-  }
+  return runOperation('buildService', { identityDomain, serviceName: service.serviceName }, input, options, {
+    doing: 'Building',
+    done: (result) => {
+      const r = result as BuildServiceResult;
+      return `${summaryLine(r.service)} (${(r.durationMs / 1000).toFixed(1)} s)`;
+    },
+  });
 }

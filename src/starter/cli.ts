@@ -2,7 +2,9 @@
 import { Command, Option } from 'commander';
 import { buildCommand } from './build';
 import { CliError, EXIT } from './exit-codes';
+import { auditCommand, listCommand } from './history';
 import { cancelCommand, jobCommand, statusCommand, viewCommand } from './inspect';
+import { deleteCommand, lifecycleCommand, scaleCommand } from './operations';
 
 function run(action: () => Promise<number>): Promise<void> {
   return action().then(
@@ -37,6 +39,63 @@ export function buildProgram(): Command {
     .option('-w, --wait', 'follow progress until the build ends; Ctrl+C cancels and rolls back')
     .option('--json', 'machine-readable output')
     .action((spec: string, opts) => run(() => buildCommand(spec, opts)));
+
+  const operationOptions = (c: Command) =>
+    c
+      .addOption(domainOption())
+      .option('--requested-by <who>', 'recorded in the audit trail (default: your user name)')
+      .option('--ticket <ref>', 'change ticket recorded in the audit trail')
+      .option('-w, --wait', 'follow progress until the operation ends; Ctrl+C cancels it')
+      .option('--json', 'machine-readable output');
+
+  operationOptions(
+    program
+      .command('scale')
+      .description('change the shape (up or down) and/or add storage (SCALE)')
+      .argument('<service>', 'service name')
+      .option('--shape <shape>', 'new shape, e.g. oc4')
+      .option('--storage <GB>', 'storage to add, 1-1024 GB (storage only grows)')
+      .option('--usage <data|fra>', 'grow the data or the recovery (FRA) volume; default: attach a new volume'),
+  ).action((service: string, opts) => run(() => scaleCommand(service, opts)));
+
+  for (const state of ['stop', 'start', 'restart'] as const) {
+    operationOptions(
+      program
+        .command(state)
+        .description(`${state} a service, or one VM of it (${state.toUpperCase()})`)
+        .argument('<service>', 'service name')
+        .option('--vm <vmName>', 'only this compute node (e.g. vm-2 of a RAC service)')
+        .option('--timeout <minutes>', 'how long the cloud may take, 1-300 minutes'),
+    ).action((service: string, opts) => run(() => lifecycleCommand(state, service, opts)));
+  }
+
+  operationOptions(
+    program
+      .command('delete')
+      .description('delete a service and wait until it is gone (DELETE)')
+      .argument('<service>', 'service name')
+      .option('--confirm <service>', 'the service name again (asked for when omitted on a terminal)')
+      .option('--delete-backup', 'also delete its cloud backups (irreversible)'),
+  ).action((service: string, opts) => run(() => deleteCommand(service, opts)));
+
+  program
+    .command('audit')
+    .description("a service's audit trail: who asked for what, when, with which outcome")
+    .argument('<service>', 'service name')
+    .addOption(domainOption())
+    .option('--since <when>', 'only events since 30m, 6h, 7d or an ISO date')
+    .option('--limit <n>', 'at most this many events (default 500)')
+    .option('--json', 'machine-readable output')
+    .action((service: string, opts) => run(() => auditCommand(service, opts)));
+
+  program
+    .command('list')
+    .description('operations running now (from Temporal visibility)')
+    .addOption(domainOption())
+    .option('--service <name>', 'only this service')
+    .option('--operation <type>', 'only this operation, e.g. scaleService')
+    .option('--json', 'machine-readable output')
+    .action((opts) => run(() => listCommand(opts)));
 
   program
     .command('view')

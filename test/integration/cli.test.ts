@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startTs, type ManagedProcess } from '../../scripts/lib/process';
+import { startProcess, startTs, type ManagedProcess } from '../../scripts/lib/process';
 import { serviceWorkflowId } from '../../src/shared/contract';
 import type { DbcsSimulator } from '../../src/simulator/server';
 import { auditTrail, connectClient, sampleInput, SIM_PASSWORD, SIM_USER, startSimulator, startWorker, TEST_CODEC_KEY_FILE, TEST_PASSWORD, uniqueName, waitUntil } from '../helpers/harness';
@@ -163,5 +163,105 @@ describe('dbaas CLI', () => {
     expect((await cli(['status', 'svc:clidom:nothing-here'])).code).toBe(4);
     expect((await cli(['job', '999999', '--domain', 'clidom'])).code).toBe(4);
     expect((await cli(['view', 'nothing-here', '--domain', 'clidom'])).code).toBe(4);
+  });
+});
+
+describe('dbaas CLI: every operation of the seed script', () => {
+  it('build, scale, stop, start, restart, audit and delete a service, each with --wait', async () => {
+    const name = uniqueName('cli-all').slice(0, 15);
+    expect((await cli(['build', specFile(name), '--domain', 'clidom', '--wait'])).code).toBe(0);
+
+    const scale = await cli(['scale', name, '--domain', 'clidom', '--shape', 'oc4', '--storage', '10', '--usage', 'data', '--wait', '--ticket', 'CHG-9']);
+    expect(scale.code).toBe(0);
+    expect(scale.out).toMatch(/✔ scaleService succeeded: \[.+\] Running\/oc3 → Running\/oc4; storage 25 GB data/);
+    expect(sim.state.instance('clidom', name)).toMatchObject({ shape: 'oc4', usableStorageGb: 35 });
+
+    const stop = await cli(['stop', name, '--domain', 'clidom', '--wait', '--json']);
+    expect(stop.code).toBe(0);
+    expect(JSON.parse(stop.out.slice(stop.out.indexOf('{')))).toMatchObject({ status: 'succeeded', result: { after: { status: 'Stopped' } } });
+    expect(sim.state.instance('clidom', name)?.status).toBe('Stopped');
+    expect((await cli(['start', name, '--domain', 'clidom', '--wait'])).code).toBe(0);
+    expect((await cli(['restart', name, '--domain', 'clidom', '--wait'])).code).toBe(0);
+    expect(sim.state.instance('clidom', name)?.status).toBe('Running');
+
+    // Through the worker (embedded-store path) and straight from PostgreSQL: the same trail.
+    const viaWorker = await cli(['audit', name, '--domain', 'clidom', '--json']);
+    const direct = await cli(['audit', name, '--domain', 'clidom', '--json'], { DATABASE_URL: inject('databaseUrl') });
+    expect(viaWorker.code).toBe(0);
+    const events = JSON.parse(viaWorker.out) as { operation: string; event: string; ticket?: string }[];
+    expect(JSON.parse(direct.out)).toEqual(events);
+    expect(events.map((e) => `${e.operation}:${e.event}`)).toEqual(
+      ['buildService', 'scaleService', 'changeLifecycle', 'changeLifecycle', 'changeLifecycle'].flatMap((op) =>
+        op === 'scaleService' ? [`${op}:requested`, `${op}:started`, `${op}:started`, `${op}:succeeded`] : [`${op}:requested`, `${op}:started`, `${op}:succeeded`],
+      ),
+    );
+    expect(events.find((e) => e.operation === 'scaleService')?.ticket).toBe('CHG-9');
+    const human = await cli(['audit', name, '--domain', 'clidom', '--since', '1h']);
+    expect(human.out).toMatch(/scaleService\s+succeeded\s+Running\/oc3 → Running\/oc4/);
+
+    const refused = await cli(['delete', name, '--domain', 'clidom', '--wait']);
+    expect(refused.code).toBe(2);
+    expect(refused.out).toContain(`needs --confirm ${name}`);
+    const del = await cli(['delete', name, '--domain', 'clidom', '--confirm', name, '--wait']);
+    expect(del.code).toBe(0);
+    expect(del.out).toContain('is gone');
+    expect(sim.state.instance('clidom', name)).toBeUndefined();
+  });
+
+  it('rejects invalid operation requests before starting anything (exit 2)', async () => {
+    sim.resetStats();
+    for (const [args, message] of [
+      [['scale', 'some-db', '--shape', 'oc99'], 'shape: must be one of'],
+      [['scale', 'some-db', '--storage', '-20', '--usage', 'data'], 'storage can only grow'],
+      [['scale', 'some-db'], 'give a shape, an additionalStorage, or both'],
+      [['stop', 'some-db', '--timeout', '999'], 'lifecycleTimeout'],
+      [['delete', 'some-db', '--confirm', 'other-db'], 'confirm: must repeat the service name exactly'],
+      [['list', '--operation', 'fooService'], '--operation must be one of'],
+      [['audit', 'some-db', '--domain', 'clidom', '--since', 'yesterday-ish'], '--since: use a duration'],
+    ] as const) {
+      const r = await cli([...args, ...((args as readonly string[]).includes('--domain') ? [] : ['--domain', 'clidom'])]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.out).toContain(message);
+    }
+    expect(sim.stats().totalCalls).toBe(0);
+  });
+
+  it('lists running operations and refuses a second one on the busy service, naming the holder', async () => {
+    const name = uniqueName('cli-list').slice(0, 15);
+    expect((await cli(['build', specFile(name), '--domain', 'clidom', '--wait'])).code).toBe(0);
+    sim.configure({ jobDurationMs: { control: 8000 } });
+    try {
+      expect((await cli(['stop', name, '--domain', 'clidom'])).code).toBe(0);
+      const busy = await cli(['scale', name, '--domain', 'clidom', '--shape', 'oc5']);
+      expect(busy.code).toBe(3);
+      expect(busy.out).toContain(`service [${name}] is busy: changeLifecycle`);
+      await waitUntil('visibility', async () => JSON.parse((await cli(['list', '--service', name, '--json'])).out) as { operation: string; step?: string }[], (rows) => rows.length === 1);
+      const rows = JSON.parse((await cli(['list', '--domain', 'clidom', '--operation', 'changeLifecycle', '--json'])).out) as { workflowId: string; operation: string; step?: string }[];
+      expect(rows.find((r) => r.workflowId === serviceWorkflowId('clidom', name))).toMatchObject({ operation: 'changeLifecycle' });
+      expect((await cli(['status', serviceWorkflowId('clidom', name), '--wait'])).code).toBe(0);
+      expect(sim.state.instance('clidom', name)?.status).toBe('Stopped');
+    } finally {
+      sim.configure({ jobDurationMs: { control: 1500 } });
+    }
+  });
+
+  it('runs each operation through `temporal workflow execute --type … --task-queue …`', async () => {
+    const name = uniqueName('tcli').slice(0, 15);
+    expect((await cli(['build', specFile(name), '--domain', 'clidom', '--wait'])).code).toBe(0);
+    const execute = async (type: string, input: Record<string, unknown>) => {
+      const p = startProcess('temporal', inject('temporalCli'), [
+        'workflow', 'execute', '--address', inject('temporalAddress'), '--type', type, '--task-queue', taskQueue,
+        '--workflow-id', serviceWorkflowId('clidom', name), '--input', JSON.stringify({ identityDomain: 'clidom', serviceName: name, ...input }),
+      ]);
+      expect(await p.exited, p.output.join('\n')).toBe(0);
+    };
+    await execute('scaleService', { shape: 'oc2m' });
+    expect(sim.state.instance('clidom', name)?.shape).toBe('oc2m');
+    await execute('changeLifecycle', { lifecycleState: 'stop' });
+    expect(sim.state.instance('clidom', name)?.status).toBe('Stopped');
+    await execute('changeLifecycle', { lifecycleState: 'start' });
+    expect(sim.state.instance('clidom', name)?.status).toBe('Running');
+    await execute('deleteService', { confirm: name });
+    expect(sim.state.instance('clidom', name)).toBeUndefined();
   });
 });

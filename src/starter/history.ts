@@ -1,0 +1,113 @@
+// `dbaas audit` (a service's history) and `dbaas list` (operations running now).
+import { randomUUID } from 'node:crypto';
+import { openAuditStore } from '../audit/open';
+import type { AuditRecord } from '../audit/types';
+import { MUTATING_OPERATIONS, SEARCH_ATTRIBUTES } from '../shared/contract';
+import { progressQuery } from '../shared/messages';
+import { CliError, EXIT } from './exit-codes';
+import { connectTemporal } from './temporal';
+
+/** `--since` as a duration back from now (30m, 6h, 7d) or an ISO date. */
+export function parseSince(since: string | undefined, now = Date.now()): Date | undefined {
+  if (!since) return undefined;
+  const m = /^(\d+)\s*([smhd])$/.exec(since.trim());
+  if (m) return new Date(now - Number(m[1]) * { s: 1e3, m: 6e4, h: 36e5, d: 864e5 }[m[2] as 's' | 'm' | 'h' | 'd']);
+  const at = Date.parse(since);
+  if (Number.isNaN(at)) throw new CliError(`--since: use a duration such as 30m, 6h, 7d, or an ISO date (got ${since})`, EXIT.invalid);
+  return new Date(at);
+}
+
+/**
+ * Reads the audit trail: straight from PostgreSQL when DATABASE_URL is set, otherwise through the
+ * worker (the embedded PGlite store belongs to the worker's process), with the auditTrail workflow.
+ */
+export async function readAudit(filter: { identityDomain?: string; serviceName?: string; since?: Date; limit?: number }): Promise<AuditRecord[]> {
+  if (process.env.DATABASE_URL) {
+    const store = await openAuditStore({ databaseUrl: process.env.DATABASE_URL });
+    try {
+      return await store.query(filter);
+    } finally {
+      await store.close();
+    }
+  }
+  const t = await connectTemporal();
+  try {
+    const records = await t.client.workflow.execute('auditTrail', {
+      taskQueue: t.taskQueue,
+      workflowId: `audit:${filter.identityDomain ?? '*'}:${filter.serviceName ?? '*'}:${randomUUID()}`,
+      args: [{ ...filter, since: filter.since?.toISOString() }],
+      workflowExecutionTimeout: '1m',
+    });
+    return (records as AuditRecord[]).map((r) => ({ ...r, occurredAt: new Date(r.occurredAt), recordedAt: new Date(r.recordedAt) }));
+  } finally {
+    await t.close();
+  }
+}
+
+function describeEvent(e: AuditRecord): string {
+  const d = e.details ?? {};
+  const parts: string[] = [];
+  if (e.step) parts.push(`step ${e.step}`);
+  if (e.jobId) parts.push(`job ${e.jobId}`);
+  const before = d.before as { status?: string; shape?: string } | undefined;
+  const after = d.after as { status?: string; shape?: string } | null | undefined;
+  if (e.event === 'succeeded' && before) parts.push(`${before.status}/${before.shape} → ${after ? `${after.status}/${after.shape}` : 'gone'}`);
+  if (typeof d.error === 'string') parts.push(d.error);
+  if (e.requestedBy) parts.push(`by ${e.requestedBy}`);
+  if (e.ticket) parts.push(`ticket ${e.ticket}`);
+  return parts.join(', ');
+}
+
+export async function auditCommand(service: string, options: { domain?: string; since?: string; json?: boolean; limit?: string }): Promise<number> {
+  const identityDomain = options.domain ?? process.env.DBAAS_IDENTITY_DOMAIN;
+  if (!identityDomain) throw new CliError('no identity domain: give --domain or set DBAAS_IDENTITY_DOMAIN', EXIT.invalid);
+  const events = await readAudit({ identityDomain, serviceName: service, since: parseSince(options.since), limit: options.limit ? Number(options.limit) : 500 });
+  if (options.json) {
+    console.log(JSON.stringify(events, null, 2));
+    return EXIT.ok;
+  }
+  if (events.length === 0) {
+    console.log(`no audit events for [${service}] in domain [${identityDomain}]${options.since ? ` since ${options.since}` : ''}`);
+    return EXIT.ok;
+  }
+  for (const e of events) console.log(`${e.occurredAt.toISOString()}  ${e.operation.padEnd(16)} ${e.event.padEnd(15)} ${describeEvent(e)}`);
+  return EXIT.ok;
+}
+
+export async function listCommand(options: { domain?: string; service?: string; operation?: string; json?: boolean }): Promise<number> {
+  if (options.operation && !(MUTATING_OPERATIONS as readonly string[]).includes(options.operation)) {
+    throw new CliError(`--operation must be one of ${MUTATING_OPERATIONS.join(', ')}`, EXIT.invalid);
+  }
+  const quote = (v: string) => `'${v.replace(/'/g, "\\'")}'`;
+  const clauses = [`ExecutionStatus = 'Running'`, `${SEARCH_ATTRIBUTES.operation.name} IS NOT NULL`];
+  if (options.domain) clauses.push(`${SEARCH_ATTRIBUTES.identityDomain.name} = ${quote(options.domain)}`);
+  if (options.service) clauses.push(`${SEARCH_ATTRIBUTES.serviceName.name} = ${quote(options.service)}`);
+  if (options.operation) clauses.push(`${SEARCH_ATTRIBUTES.operation.name} = ${quote(options.operation)}`);
+  const t = await connectTemporal();
+  try {
+    const rows = [];
+    for await (const wf of t.client.workflow.list({ query: clauses.join(' AND '), pageSize: 100 })) {
+      let step: string | undefined;
+      try {
+        step = (await t.client.workflow.getHandle(wf.workflowId, wf.runId).query(progressQuery)).step;
+      } catch {
+        step = undefined; // no worker answering right now
+      }
+      rows.push({
+        workflowId: wf.workflowId,
+        operation: wf.typedSearchAttributes.get(SEARCH_ATTRIBUTES.operation) ?? wf.type,
+        service: wf.typedSearchAttributes.get(SEARCH_ATTRIBUTES.serviceName),
+        domain: wf.typedSearchAttributes.get(SEARCH_ATTRIBUTES.identityDomain),
+        startedAt: wf.startTime.toISOString(),
+        step,
+      });
+      if (rows.length >= 200) break;
+    }
+    if (options.json) console.log(JSON.stringify(rows, null, 2));
+    else if (rows.length === 0) console.log('no operations running');
+    else for (const r of rows) console.log(`${r.workflowId.padEnd(40)} ${String(r.operation).padEnd(16)} since ${r.startedAt}  step ${r.step ?? '?'}`);
+    return EXIT.ok;
+  } finally {
+    await t.close();
+  }
+}
