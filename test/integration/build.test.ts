@@ -1,5 +1,4 @@
 // buildService end to end: real dev server, real worker process, the simulator over real HTTP.
-import path from 'node:path';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
