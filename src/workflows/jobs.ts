@@ -27,10 +27,19 @@ export async function requireService(op: ServiceOperation, ref: ServiceRef) {
  * job ends the step with a JobFailed error quoting the API's last message. When a retried submit
  * found its change already under way or applied (no job id), the caller confirms the state instead.
  */
-export async function submitAndWait(op: ServiceOperation, name: string, requestName: string, submit: () => Promise<SubmitResult>): Promise<SubmitResult> {
+export async function submitAndWait(
+  op: ServiceOperation,
+  name: string,
+  requestName: string,
+  submit: () => Promise<SubmitResult>,
+  options: { compensation?: boolean } = {},
+): Promise<SubmitResult> {
   const submitted = await op.step(name, submit);
   if (submitted.jobId) op.noteJob(submitted.jobId);
-  await op.audit('started', { key: `started:${name}`, step: name, jobId: submitted.jobId, details: submitted.found ? { found: submitted.found } : undefined });
+  // A compensation's job is reported by the `rolled_back` event, so the trail reads requested → started → failed → rolled_back.
+  if (!options.compensation) {
+    await op.audit('started', { key: `started:${name}`, step: name, jobId: submitted.jobId, details: submitted.found ? { found: submitted.found } : undefined });
+  }
   if (!submitted.jobId) return submitted;
   const jobId = submitted.jobId;
   const waitStep = `waitFor${name[0]!.toUpperCase()}${name.slice(1)}Job`;

@@ -180,7 +180,7 @@ export class ServiceOperation {
         this.progress.state = 'failed';
         return `${this.operation} of [${this.serviceName}] failed at step "${failedStep}": ${cause}; ROLLBACK FAILED: ${errors.join('; ')}`;
       }
-      await this.audit('rolled_back', { details: { failedStep } });
+      await this.audit('rolled_back', { details: { failedStep, jobIds: this.jobIds } });
       this.progress.state = 'rolled_back';
       return `${this.operation} of [${this.serviceName}] failed at step "${failedStep}": ${cause}; rolled back`;
     });

@@ -26,7 +26,7 @@ export async function scaleService(input: ScaleServiceInput): Promise<OperationR
       op.addCompensation('restoreShape', async () => {
         const now = await waits.waitForServiceStatus({ ...ref, want: ['Running', 'Stopped', 'Failed'] });
         if (!now || now.shape === before.shape) return;
-        await submitAndWait(op, 'restoreShape', 'scale', () => cloud.submitScale({ ...ref, shape: before.shape, before: now }));
+        await submitAndWait(op, 'restoreShape', 'scale', () => cloud.submitScale({ ...ref, shape: before.shape, before: now }), { compensation: true });
         const restored = await waits.waitForServiceStatus({ ...ref, want: ['Running'], failOn: ['Failed', 'Stopped'] });
         if (restored?.shape !== before.shape) throw ApplicationFailure.nonRetryable(`the shape is ${restored?.shape} after restoring ${before.shape}`, 'UnexpectedServiceState');
       });
