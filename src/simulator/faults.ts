@@ -2,7 +2,9 @@
 // and deterministic triggers. Configured at start (SIM_FAULTS) or at run time (PUT /__sim/faults).
 import { z } from 'zod';
 
-export const ROUTES = ['create', 'list', 'view', 'servers', 'delete', 'job', 'scale', 'control'] as const;
+export const ROUTES = ['create', 'list', 'view', 'servers', 'delete', 'job', 'scale', 'control', 'patches', 'precheck', 'apply', 'rollback'] as const;
+/** Routes that change a service (a plan or a dry run must make none of these calls). */
+export const MUTATING_ROUTES: readonly RouteName[] = ['create', 'delete', 'scale', 'control', 'apply', 'rollback'];
 export type RouteName = (typeof ROUTES)[number];
 
 const routeFaultSchema = z
@@ -25,8 +27,13 @@ export type RouteFault = z.infer<typeof routeFaultSchema>;
 
 const triggerSchema = z
   .object({
-    /** What to do: fail the job this request starts, or answer this request with an error status. */
-    action: z.enum(['fail-job', 'error', 'drop-after']),
+    /**
+     * What to do: fail the job this request starts, answer with an error status, lose the answer
+     * after doing the work, report a precheck finding (route precheck), or leave the service
+     * unhealthy after a successful patch (route apply; `leaveStatus` Maintenance or Failed).
+     */
+    action: z.enum(['fail-job', 'error', 'drop-after', 'precheck-finding', 'unhealthy']),
+    leaveStatus: z.enum(['Maintenance', 'Failed']).default('Maintenance'),
     route: z.enum(ROUTES),
     /** Only requests about this service (all services when absent). */
     serviceName: z.string().optional(),
@@ -123,6 +130,11 @@ export class FaultInjector {
       return { kind: 'error', latencyMs, status, retryAfterSeconds: f.retryAfterSeconds, message: `Injected fault: ${text}` };
     }
     return { kind: 'none', latencyMs, dropAfter: f.dropAfterRate > 0 && this.random() < f.dropAfterRate };
+  }
+
+  /** A deterministic trigger of this kind for this service, counted as fired. */
+  trigger(route: RouteName, serviceName: string, action: 'precheck-finding' | 'unhealthy'): FaultTrigger | undefined {
+    return this.takeTrigger(route, serviceName, [action]);
   }
 
   /** Decides, when a job is submitted, whether it will end Failed, and with which message. */

@@ -10,6 +10,8 @@ export class HttpError extends Error {
   }
 }
 
+export const NOT_FOUND_TEXT = 'No such service exists, check domain and service name';
+
 const ACCEPTED_CONTENT_TYPES = ['application/json', 'application/vnd.com.oracle.oracloud.provisioning.service+json'];
 
 export function asObject(raw: unknown): Record<string, unknown> {
@@ -49,4 +51,11 @@ export function sendText(res: http.ServerResponse, status: number, body: string,
 
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Patch requests may come with no body at all (or `{}`): both mean "no options". */
+export async function readOptionalJsonBody(req: http.IncomingMessage): Promise<unknown> {
+  const length = Number(req.headers['content-length'] ?? 0);
+  if (!req.headers['content-type'] && length === 0 && req.headers['transfer-encoding'] === undefined) return undefined;
+  return readJsonBody(req);
 }

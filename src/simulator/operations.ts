@@ -3,10 +3,11 @@
 import { createRequestViolations, formatViolations } from '../shared/dbcs-rules';
 import { DB_VERSIONS, EDITIONS, LEVELS, SHAPES } from '../shared/shapes';
 import type { FaultInjector } from './faults';
-import { asObject, HttpError } from './http-util';
+import { asObject, HttpError, NOT_FOUND_TEXT } from './http-util';
+import { baseLevel } from './patches';
 import type { CloudState, InstanceStatus, RequestName, SimInstance, SimJob, SimNode } from './state';
 
-export const NOT_FOUND_TEXT = 'No such service exists, check domain and service name';
+export { NOT_FOUND_TEXT } from './http-util';
 export const STORAGE_LIMITS = { additionalMinGb: 1, additionalMaxGb: 1024, totalDataMaxGb: 4096 } as const;
 
 export interface OperationsContext {
@@ -58,6 +59,8 @@ export class CloudOperations {
       usableStorageGb: usable,
       fraStorageGb: Math.max(15, Math.ceil(usable * 1.7)),
       extraVolumesGb: [],
+      patchLevel: baseLevel(String(body.version)),
+      appliedPatches: [],
       nodes: (isRac ? [1, 2] : [1]).map((n) => ({ vmName: `vm-${n}`, hostname: `${name.toLowerCase()}${isRac ? `-rac${n}` : ''}`, status: 'Running' })),
       backupDestination: String(db.backupDestination ?? 'NONE'),
       sid: String(db.sid ?? 'ORCL'),

@@ -5,13 +5,16 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
-import { FaultInjector, type FaultConfigInput, type RouteName } from './faults';
-import { asObject, delay, HttpError, readJsonBody, sendJson, sendText } from './http-util';
+import { FaultInjector, MUTATING_ROUTES, type FaultConfigInput, type RouteName } from './faults';
+import { asObject, delay, HttpError, readJsonBody, readOptionalJsonBody, sendJson, sendText } from './http-util';
+import { PatchOperations } from './patches';
 import { CloudOperations, NOT_FOUND_TEXT } from './operations';
-import { CloudState, type RequestName } from './state';
+import { CloudState, REQUEST_NAMES, type RequestName } from './state';
 import { describeInstance, describeJob, describeServers, jobAccepted } from './views';
 
 export const API_BASE = '/paas/service/dbcs/api/v1.1/instances';
+/** Patching lives under a different base (reference §1.1). */
+export const INSTANCEMGMT_BASE = '/paas/api/v1.1/instancemgmt';
 
 export interface SimulatorOptions {
   port?: number;
@@ -32,7 +35,7 @@ interface RouteStats {
   statuses: Record<string, number>;
 }
 
-const DEFAULT_DURATIONS: Record<RequestName, number> = { create: 3000, delete: 1500, scale: 2000, control: 1500 };
+const DEFAULT_DURATIONS: Record<RequestName, number> = { create: 3000, delete: 1500, scale: 2000, control: 1500, precheck: 1000, patch: 3000 };
 
 export class DbcsSimulator {
   readonly state: CloudState;
@@ -47,6 +50,7 @@ export class DbcsSimulator {
   private readonly now: () => number;
   private readonly log: (line: string) => void;
   private readonly ops: CloudOperations;
+  private readonly patches: PatchOperations;
 
   constructor(private readonly options: SimulatorOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -66,6 +70,10 @@ export class DbcsSimulator {
       now: this.now,
       log: this.log,
     });
+    this.patches = new PatchOperations(
+      { state: this.state, faults: this.faults, durations: () => this.durations, visibilityDelayMs: this.visibilityDelayMs, username: this.username, now: this.now, log: this.log },
+      this.faults,
+    );
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         this.log(`internal error: ${String(err)}`);
@@ -100,7 +108,7 @@ export class DbcsSimulator {
     const live = this.state.allInstances();
     const byStatus: Record<string, number> = {};
     for (const i of live) byStatus[i.status] = (byStatus[i.status] ?? 0) + 1;
-    const mutatingCalls = ['create', 'delete', 'scale', 'control'].reduce((n, r) => n + (routes[r]?.calls ?? 0), 0);
+    const mutatingCalls = MUTATING_ROUTES.reduce((n, r) => n + (routes[r]?.calls ?? 0), 0);
     return {
       routes,
       totalCalls: [...this.routeStats.values()].reduce((n, s) => n + s.calls, 0),
@@ -109,6 +117,7 @@ export class DbcsSimulator {
       jobs: structuredClone(this.state.jobCounters),
       runningJobs: this.state.runningJobs(),
       maxConcurrentJobs: this.state.maxConcurrentJobs,
+      maxConcurrent: { ...this.state.maxConcurrent },
       instances: {
         live: live.length,
         byStatus,
@@ -151,9 +160,9 @@ export class DbcsSimulator {
 
     // A create names its service in the body: read it first so faults can target that service.
     let body: unknown;
-    if (match.route === 'create' || match.route === 'scale' || match.route === 'control') {
+    if (['create', 'scale', 'control', 'apply', 'rollback'].includes(match.route)) {
       try {
-        body = await readJsonBody(req);
+        body = match.route === 'apply' || match.route === 'rollback' ? await readOptionalJsonBody(req) : await readJsonBody(req);
       } catch (err) {
         if (!(err instanceof HttpError)) throw err;
         this.count(match.route, err.status);
@@ -226,7 +235,9 @@ export class DbcsSimulator {
       case 'servers': {
         const instance = this.state.visibleInstance(match.domain, match.serviceName!);
         if (!instance) throw new HttpError(404, NOT_FOUND_TEXT);
-        return { status: 200, body: describeServers(instance) };
+        const job = this.state.activeJob(instance);
+        const patching = job?.requestName === 'patch' ? Math.min(instance.nodes.length - 1, Math.floor(((this.now() - job.submittedAt) / job.durationMs) * instance.nodes.length)) : undefined;
+        return { status: 200, body: describeServers(instance, patching) };
       }
       case 'create':
       case 'delete':
@@ -242,9 +253,25 @@ export class DbcsSimulator {
                 : this.ops.control(match.domain, match.serviceName!, requestBody);
         return { status: 202, body: jobAccepted(job), headers: { Location: `${base}/status/${job.requestName}/job/${job.id}` } };
       }
+      case 'patches':
+        return { status: 200, body: match.sub === 'available' ? this.patches.available(match.domain, match.serviceName!) : this.patches.applied(match.domain, match.serviceName!) };
+      case 'precheck':
+      case 'apply':
+      case 'rollback': {
+        const svc = match.serviceName!;
+        const job =
+          match.route === 'precheck'
+            ? this.patches.precheck(match.domain, svc, match.patchId!)
+            : match.route === 'apply'
+              ? this.patches.apply(match.domain, svc, match.patchId!, requestBody)
+              : this.patches.rollback(match.domain, svc, match.patchId!);
+        const patchBase = `${this.publicOrigin(req)}${INSTANCEMGMT_BASE}/${match.domain}/services/dbaas/instances/${svc}/patches`;
+        return { status: 202, body: jobAccepted(job), headers: { Location: `${patchBase}/${match.route === 'precheck' ? 'checks' : 'applied'}/job/${job.id}` } };
+      }
       case 'job': {
         const job = this.state.job(match.domain, match.jobId!);
-        if (!job || job.requestName !== match.requestName) throw new HttpError(404, `No job ${match.jobId} of type ${match.requestName} in domain ${match.domain}`);
+        const kindMatches = match.requestName === 'precheck' || match.requestName === 'patch' ? job?.requestName === match.requestName && job.serviceName === match.serviceName : job?.requestName === match.requestName;
+        if (!job || !kindMatches) throw new HttpError(404, `No job ${match.jobId} of type ${match.requestName} in domain ${match.domain}`);
         return { status: 200, body: describeJob(job, this.state.instance(job.domain, job.serviceName), base) };
       }
       default:
@@ -279,7 +306,7 @@ export class DbcsSimulator {
         const body = asObject(await readJsonBody(req));
         const durations = asObject(body.jobDurationMs ?? {});
         for (const [k, v] of Object.entries(durations)) {
-          if (!['create', 'delete', 'scale', 'control'].includes(k) || typeof v !== 'number' || v < 0) throw new HttpError(400, `jobDurationMs.${k}: must be a number of ms for create, delete, scale or control`);
+          if (!(REQUEST_NAMES as readonly string[]).includes(k) || typeof v !== 'number' || v < 0) throw new HttpError(400, `jobDurationMs.${k}: must be a number of ms for ${REQUEST_NAMES.join(', ')}`);
         }
         return sendJson(res, 200, this.configure({ jobDurationMs: durations as Partial<Record<RequestName, number>> }));
       }
@@ -307,9 +334,27 @@ interface RouteMatch {
   serviceName?: string;
   requestName?: string;
   jobId?: string;
+  patchId?: string;
+  sub?: string;
+}
+
+/** …/instancemgmt/{dom}/services/dbaas/instances/{svc}/patches/… */
+function matchPatchRoute(method: string, pathname: string): RouteMatch | undefined {
+  const parts = pathname.slice(INSTANCEMGMT_BASE.length + 1).split('/').filter(Boolean).map(decodeURIComponent);
+  const [domain, services, dbaas, instances, svc, patches, ...rest] = parts;
+  if (!domain || services !== 'services' || dbaas !== 'dbaas' || instances !== 'instances' || !svc || patches !== 'patches') return undefined;
+  const base = { domain, serviceName: svc };
+  const [a, b, c] = rest;
+  if (method === 'GET' && rest.length === 1 && (a === 'available' || a === 'applied')) return { ...base, route: 'patches', sub: a };
+  if (method === 'GET' && rest.length === 3 && (a === 'checks' || a === 'applied') && b === 'job') return { ...base, route: 'job', requestName: a === 'checks' ? 'precheck' : 'patch', jobId: c };
+  if (method === 'PUT' && rest.length === 2 && a === 'checks') return { ...base, route: 'precheck', patchId: b };
+  if (method === 'PUT' && rest.length === 2 && b === 'rollback') return { ...base, route: 'rollback', patchId: a };
+  if (method === 'PUT' && rest.length === 1) return { ...base, route: 'apply', patchId: a };
+  return undefined;
 }
 
 function matchRoute(method: string, pathname: string): RouteMatch | undefined {
+  if (pathname.startsWith(`${INSTANCEMGMT_BASE}/`)) return matchPatchRoute(method, pathname);
   if (!pathname.startsWith(`${API_BASE}/`)) return undefined;
   const parts = pathname.slice(API_BASE.length + 1).split('/').filter(Boolean).map(decodeURIComponent);
   const [domain, second, third, fourth, fifth] = parts;

@@ -3,12 +3,23 @@
 
 export type InstanceStatus = 'In Progress' | 'Configured' | 'Running' | 'Maintenance' | 'Stopped' | 'Terminating' | 'Failed';
 export type JobState = 'InProgress' | 'Succeeded' | 'Failed';
-export type RequestName = 'create' | 'delete' | 'scale' | 'control';
+export const REQUEST_NAMES = ['create', 'delete', 'scale', 'control', 'precheck', 'patch'] as const;
+/** The kind of job: create, delete, scale, control (stop/start/restart), precheck, patch (apply or roll back). */
+export type RequestName = (typeof REQUEST_NAMES)[number];
 
 export interface SimNode {
   vmName: string;
   hostname: string;
   status: 'Running' | 'Stopped' | 'Maintenance';
+}
+
+export interface AppliedPatch {
+  patchId: string;
+  rollbackId: string;
+  fromLevel: string;
+  toLevel: string;
+  appliedAt: number;
+  status: 'Applied' | 'RolledBack';
 }
 
 export interface SimInstance {
@@ -29,6 +40,9 @@ export interface SimInstance {
   extraVolumesGb: number[];
   /** One compute node, two for RAC. */
   nodes: SimNode[];
+  /** The release the database runs, e.g. 12.2.0.1.0 (base) or 12.2.0.1.190416 (patched). */
+  patchLevel: string;
+  appliedPatches: AppliedPatch[];
   backupDestination: string;
   sid: string;
   pdbName?: string;
@@ -61,6 +75,8 @@ export interface SimJob {
   steps: { at: number; text: string }[];
   onSuccess: (instance: SimInstance | undefined) => void;
   onFailure: (instance: SimInstance | undefined) => void;
+  /** Fields the job answer carries besides the common ones (patch id, precheck findings). */
+  extra?: Record<string, unknown>;
 }
 
 export interface SubmitJob {
@@ -76,6 +92,7 @@ export interface SubmitJob {
   steps: { at: number; text: string }[];
   onSuccess: (instance: SimInstance | undefined) => void;
   onFailure: (instance: SimInstance | undefined) => void;
+  extra?: Record<string, unknown>;
 }
 
 export interface JobCounters {
@@ -88,12 +105,9 @@ export class CloudState {
   private readonly instances = new Map<string, SimInstance>();
   private readonly jobs = new Map<string, SimJob>();
   private nextJobId = 10_001;
-  readonly jobCounters: Record<RequestName, JobCounters> = {
-    create: { submitted: 0, succeeded: 0, failed: 0 },
-    delete: { submitted: 0, succeeded: 0, failed: 0 },
-    scale: { submitted: 0, succeeded: 0, failed: 0 },
-    control: { submitted: 0, succeeded: 0, failed: 0 },
-  };
+  readonly jobCounters = Object.fromEntries(REQUEST_NAMES.map((r) => [r, { submitted: 0, succeeded: 0, failed: 0 }])) as Record<RequestName, JobCounters>;
+  /** The most jobs of each kind that ran at the same time (a rollout's parallelism shows here). */
+  readonly maxConcurrent = Object.fromEntries(REQUEST_NAMES.map((r) => [r, 0])) as Record<RequestName, number>;
   instancesCreated = 0;
   instancesDeleted = 0;
   maxConcurrentJobs = 0;
@@ -130,10 +144,15 @@ export class CloudState {
     }
   }
 
-  runningJobs(): number {
+  runningJobs(requestName?: RequestName): number {
     let n = 0;
-    for (const job of this.jobs.values()) if (job.state === 'InProgress') n += 1;
+    for (const job of this.jobs.values()) if (job.state === 'InProgress' && (!requestName || job.requestName === requestName)) n += 1;
     return n;
+  }
+
+  /** Jobs of a service (newest first), e.g. to find the patch job running on it. */
+  jobsOf(domain: string, serviceName: string): SimJob[] {
+    return [...this.jobs.values()].filter((j) => j.domain === domain && j.serviceName === serviceName).reverse();
   }
 
   submit(spec: SubmitJob): SimJob {
@@ -154,12 +173,14 @@ export class CloudState {
       steps: spec.steps,
       onSuccess: spec.onSuccess,
       onFailure: spec.onFailure,
+      extra: spec.extra,
     };
     this.jobs.set(id, job);
     this.jobCounters[spec.requestName].submitted += 1;
     const instance = this.instances.get(this.key(spec.domain, spec.serviceName));
     if (instance) instance.activeJobId = id;
     this.maxConcurrentJobs = Math.max(this.maxConcurrentJobs, this.runningJobs());
+    this.maxConcurrent[spec.requestName] = Math.max(this.maxConcurrent[spec.requestName], this.runningJobs(spec.requestName));
     return job;
   }
 
@@ -213,5 +234,6 @@ export class CloudState {
     this.instancesCreated = 0;
     this.instancesDeleted = 0;
     this.maxConcurrentJobs = this.runningJobs();
+    for (const r of REQUEST_NAMES) this.maxConcurrent[r] = this.runningJobs(r);
   }
 }

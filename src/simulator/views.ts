@@ -31,6 +31,9 @@ export function describeInstance(i: SimInstance, base: string, now: number) {
     connect_descriptor: `${host}:1521/${(i.pdbName ?? i.sid).toUpperCase()}.${i.domain}.oraclecloud.internal`,
     rac_database: i.isRac,
     failover_database: i.failoverDatabase,
+    patch_level: i.patchLevel,
+    current_version: i.patchLevel,
+    applied_patches: i.appliedPatches.filter((p) => p.status === 'Applied').map((p) => p.patchId),
     usable_storage: i.usableStorageGb,
     fra_storage: i.fraStorageGb,
     additional_volumes: i.extraVolumesGb,
@@ -39,11 +42,13 @@ export function describeInstance(i: SimInstance, base: string, now: number) {
 }
 
 /** GET …/{service}/servers: the compute nodes (two for RAC). */
-export function describeServers(i: SimInstance) {
-  return i.nodes.map((n) => ({
+export function describeServers(i: SimInstance, patchingNode?: number) {
+  return i.nodes.map((n, k) => ({
     vmName: n.vmName,
     hostname: n.hostname,
-    status: n.status,
+    // While a patch job runs, the node being patched (one at a time) is in Maintenance.
+    status: patchingNode === undefined ? n.status : k === patchingNode ? 'Maintenance' : n.status,
+    patchLevel: i.patchLevel,
     shape: i.shape,
     sid: i.sid,
     listenerPort: 1521,
@@ -69,6 +74,7 @@ export function describeJob(job: SimJob, instance: SimInstance | undefined, base
     job_status: job.state,
     job_operation: job.operation,
     job_request_params: job.requestParams,
+    ...job.extra,
   };
 }
 

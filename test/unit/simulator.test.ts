@@ -236,3 +236,81 @@ describe('DBCS simulator: scale and lifecycle', () => {
     expect((await call('GET', `${API_BASE}/dom/s4`)).json).toMatchObject({ status: 'Running', shape: 'oc6' });
   });
 });
+
+describe('DBCS simulator: patching', () => {
+  const PATCH_BASE = '/paas/api/v1.1/instancemgmt/dom/services/dbaas/instances';
+  async function running(name: string, rac = false) {
+    const body = spec(name);
+    if (rac) {
+      body.edition = 'EE_EP';
+      body.parameters![0]!.isRac = 'yes';
+    }
+    await call('POST', `${API_BASE}/dom`, { body });
+    clock += 10_000;
+  }
+  const jobOf = async (res: { headers: Record<string, unknown> }) => (await call('GET', new URL(String(res.headers.location)).pathname)).json;
+
+  it('lists the patches available for the version and level', async () => {
+    await running('p1');
+    const res = await call('GET', `${PATCH_BASE}/p1/patches/available`);
+    expect((res.json.availablePatches as { patchId: string }[]).map((p) => p.patchId)).toEqual(['12201-190115', '12201-190416', '12201-190716']);
+    expect((await call('GET', `${API_BASE}/dom/p1`)).json.patch_level).toBe('12.2.0.1.0');
+  });
+
+  it('prechecks (jobs under checks/job), with findings injected per service', async () => {
+    await running('p2');
+    await running('p3');
+    sim.faults.replace({ triggers: [{ action: 'precheck-finding', route: 'precheck', serviceName: 'p3', message: 'Patch conflicts with one-off 30001234' }] });
+    const ok = await call('PUT', `${PATCH_BASE}/p2/patches/checks/12201-190416`);
+    const bad = await call('PUT', `${PATCH_BASE}/p3/patches/checks/12201-190416`);
+    expect(String(ok.headers.location)).toMatch(/\/patches\/checks\/job\/\d+$/);
+    clock += 1_000;
+    expect(await jobOf(ok)).toMatchObject({ job_status: 'Succeeded', precheck_status: 'Passed', findings: [] });
+    expect(await jobOf(bad)).toMatchObject({ job_status: 'Failed', precheck_status: 'Failed', findings: ['Patch conflicts with one-off 30001234'] });
+    expect(sim.stats().mutatingCalls).toBe(2); // the two creates; prechecks change nothing
+    expect((await call('GET', `${API_BASE}/dom/p2`)).json.status).toBe('Running');
+  });
+
+  it('applies a patch to a RAC service node after node, then rolls it back', async () => {
+    await running('rac', true);
+    sim.configure({ jobDurationMs: { patch: 4_000 } });
+    const apply = await call('PUT', `${PATCH_BASE}/rac/patches/12201-190416`, { body: { forceApply: false, additionalNote: 'CHG-1' } });
+    expect(apply.status).toBe(202);
+    expect(String(apply.headers.location)).toMatch(/\/patches\/applied\/job\/\d+$/);
+    clock += 1_000;
+    const first = (await call('GET', `${API_BASE}/dom/rac/servers`)).json as unknown as { status: string }[];
+    expect(first.map((n) => n.status)).toEqual(['Maintenance', 'Running']);
+    clock += 2_000;
+    const second = (await call('GET', `${API_BASE}/dom/rac/servers`)).json as unknown as { status: string }[];
+    expect(second.map((n) => n.status)).toEqual(['Running', 'Maintenance']);
+    clock += 1_000;
+    expect(await jobOf(apply)).toMatchObject({ job_status: 'Succeeded', job_operation: 'apply-patch' });
+    expect((await call('GET', `${API_BASE}/dom/rac`)).json).toMatchObject({ status: 'Running', patch_level: '12.2.0.1.190416', applied_patches: ['12201-190416'] });
+    const applied = (await call('GET', `${PATCH_BASE}/rac/patches/applied`)).json.appliedPatches as { rollbackId: string }[];
+    expect((await call('PUT', `${PATCH_BASE}/rac/patches/12201-190416`)).json.message).toContain('is not available');
+    const rollback = await call('PUT', `${PATCH_BASE}/rac/patches/${applied[0]!.rollbackId}/rollback`, { body: {} });
+    expect(rollback.status).toBe(202);
+    clock += 4_000;
+    expect((await jobOf(rollback)).job_status).toBe('Succeeded');
+    expect((await call('GET', `${API_BASE}/dom/rac`)).json).toMatchObject({ patch_level: '12.2.0.1.0', applied_patches: [] });
+  });
+
+  it('fails an apply on a named service, or leaves a patched service unhealthy', async () => {
+    await running('p4');
+    await running('p5');
+    sim.faults.replace({
+      triggers: [
+        { action: 'fail-job', route: 'apply', serviceName: 'p4', message: 'OPatch failed with error code 73' },
+        { action: 'unhealthy', route: 'apply', serviceName: 'p5', leaveStatus: 'Maintenance' },
+      ],
+    });
+    const a = await call('PUT', `${PATCH_BASE}/p4/patches/12201-190115`);
+    const b = await call('PUT', `${PATCH_BASE}/p5/patches/12201-190115`);
+    clock += 3_000;
+    expect(await jobOf(a)).toMatchObject({ job_status: 'Failed' });
+    expect(String((await jobOf(a)).message)).toContain('OPatch failed with error code 73');
+    expect((await call('GET', `${API_BASE}/dom/p4`)).json).toMatchObject({ status: 'Running', patch_level: '12.2.0.1.0' });
+    expect(await jobOf(b)).toMatchObject({ job_status: 'Succeeded' });
+    expect((await call('GET', `${API_BASE}/dom/p5`)).json).toMatchObject({ status: 'Maintenance', patch_level: '12.2.0.1.190115' });
+  });
+});
