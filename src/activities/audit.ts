@@ -11,19 +11,28 @@ export type AuditEventRequest = Omit<AuditEventInput, 'idempotencyKey' | 'workfl
 };
 
 export function createAuditActivities(getStore: () => Promise<AuditStore>) {
+  async function recordAudit(request: AuditEventRequest): Promise<{ written: boolean }> {
+    const { workflowExecution } = Context.current().info;
+    if (!workflowExecution) throw new Error('recordAudit must run as part of a workflow');
+    const { key, occurredAt, ...event } = request;
+    const store = await getStore();
+    const written = await store.record({
+      ...event,
+      occurredAt: new Date(occurredAt),
+      workflowId: workflowExecution.workflowId,
+      runId: workflowExecution.runId,
+      idempotencyKey: `${workflowExecution.workflowId}:${workflowExecution.runId}:${key}`,
+    });
+    return { written };
+  }
+
   return {
-    async recordAudit(request: AuditEventRequest): Promise<{ written: boolean }> {
-      const { workflowExecution } = Context.current().info;
-      if (!workflowExecution) throw new Error('recordAudit must run as part of a workflow');
-      const { key, occurredAt, ...event } = request;
-      const store = await getStore();
-      const written = await store.record({
-        ...event,
-        occurredAt: new Date(occurredAt),
-        workflowId: workflowExecution.workflowId,
-        runId: workflowExecution.runId,
-        idempotencyKey: `${workflowExecution.workflowId}:${workflowExecution.runId}:${key}`,
-      });
+    recordAudit,
+
+    /** Many events in one activity (a rollout's prechecks), each still idempotent by its own key. */
+    async recordAuditBatch(requests: AuditEventRequest[]): Promise<{ written: number }> {
+      let written = 0;
+      for (const r of requests) if ((await recordAudit(r)).written) written += 1;
       return { written };
     },
 

@@ -22,6 +22,8 @@ export interface CreateServiceResult {
 
 export interface WaitForJobInput {
   identityDomain: string;
+  /** Needed for patch jobs (precheck, patch), which live under the service. */
+  serviceName?: string;
   requestName: string;
   jobId: string;
   poll?: Partial<PollOptions>;
@@ -202,12 +204,15 @@ export function createCloudActivities(client: DbcsClient) {
     },
 
     /** Polls an async job until it ends, heartbeating its progress; resumes after a worker crash. */
-    async waitForJob({ identityDomain, requestName, jobId, poll }: WaitForJobInput): Promise<JobOutcome> {
+    async waitForJob({ identityDomain, serviceName, requestName, jobId, poll }: WaitForJobInput): Promise<JobOutcome> {
       const options = { ...DEFAULT_POLL, ...poll };
       const { value, state } = await pollUntil<JobOutcome, JobWaitDetail>(
         options,
         async (s) => {
-          const job = await client.getJob(identityDomain, requestName, jobId);
+          const job =
+            (requestName === 'precheck' || requestName === 'patch') && serviceName
+              ? await client.getPatchJob(identityDomain, serviceName, requestName, jobId)
+              : await client.getJob(identityDomain, requestName, jobId);
           const detail: JobWaitDetail = { jobStatus: job.job_status, instanceStatus: job.status, messages: job.message.slice(-5) };
           if (!isTerminalJobStatus(job.job_status)) return { done: false, detail };
           const outcome: JobOutcome = {

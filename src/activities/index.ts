@@ -3,10 +3,12 @@ import type { AuditStore } from '../audit/types';
 import type { DbcsClient } from '../cloud/client';
 import { createAuditActivities } from './audit';
 import { createCloudActivities } from './cloud';
+import { createPatchingActivities } from './patching';
 
 export function createActivities(deps: { cloud: DbcsClient; audit: () => Promise<AuditStore> }) {
   return {
     ...createCloudActivities(deps.cloud),
+    ...createPatchingActivities(deps.cloud),
     ...createAuditActivities(deps.audit),
   };
 }
@@ -14,3 +16,4 @@ export function createActivities(deps: { cloud: DbcsClient; audit: () => Promise
 export type Activities = ReturnType<typeof createActivities>;
 export type { AuditEventRequest } from './audit';
 export type { CreateServiceResult, JobOutcome, LifecycleRequest, ScaleRequest, ServiceRef, SubmitResult, WaitForJobInput, WaitForStatusInput } from './cloud';
+export type { FleetMember, HealthResult, PrecheckResult } from './patching';

@@ -4,9 +4,25 @@ import { readFileSync } from 'node:fs';
 import { Agent, request, errors as undiciErrors } from 'undici';
 import type { ZodType, ZodTypeDef } from 'zod';
 import { CloudApiError, isRetryableStatus, parseRetryAfter } from './errors';
-import { instanceListSchema, instanceSchema, jobStatusSchema, serverListSchema, type Instance, type InstanceList, type JobRef, type JobStatus, type Server } from './schemas';
+import {
+  appliedPatchesSchema,
+  availablePatchesSchema,
+  instanceListSchema,
+  instanceSchema,
+  jobStatusSchema,
+  serverListSchema,
+  verboseListSchema,
+  type AppliedPatch,
+  type AvailablePatch,
+  type Instance,
+  type InstanceList,
+  type JobRef,
+  type JobStatus,
+  type Server,
+} from './schemas';
 
 export const SERVICE_API_PATH = '/paas/service/dbcs/api/v1.1/instances';
+export const INSTANCEMGMT_PATH = '/paas/api/v1.1/instancemgmt';
 const REQUEST_CONTENT_TYPE = 'application/json';
 
 export interface DbcsClientOptions {
@@ -109,6 +125,62 @@ export class DbcsClient {
   async listServers(domain: string, serviceName: string): Promise<Server[]> {
     const res = await this.call({ operation: `list VMs of service [${serviceName}]`, method: 'GET', path: `${this.instancePath(domain, serviceName)}/servers`, domain, expect: [200], schema: serverListSchema });
     return res.body;
+  }
+
+  /** Patches that can be applied to the service now. */
+  async availablePatches(domain: string, serviceName: string): Promise<AvailablePatch[]> {
+    const res = await this.call({ operation: `list patches available to [${serviceName}]`, method: 'GET', path: `${this.patchesPath(domain, serviceName)}/available`, domain, expect: [200], schema: availablePatchesSchema });
+    return res.body.availablePatches;
+  }
+
+  async appliedPatches(domain: string, serviceName: string): Promise<AppliedPatch[]> {
+    const res = await this.call({ operation: `list patches applied to [${serviceName}]`, method: 'GET', path: `${this.patchesPath(domain, serviceName)}/applied`, domain, expect: [200], schema: appliedPatchesSchema });
+    return res.body.appliedPatches;
+  }
+
+  /** PUT checks/{patchId}: starts a precheck job (changes nothing on the service). */
+  async precheckPatch(domain: string, serviceName: string, patchId: string): Promise<JobRef> {
+    const operation = `precheck patch ${patchId} on [${serviceName}]`;
+    const res = await this.call({ operation, method: 'PUT', path: `${this.patchesPath(domain, serviceName)}/checks/${encodeURIComponent(patchId)}`, domain, expect: [202] });
+    return this.patchJobRefFrom(res.location, operation);
+  }
+
+  async applyPatch(domain: string, serviceName: string, patchId: string, body: { forceApply?: boolean; additionalNote?: string } = {}): Promise<JobRef> {
+    const operation = `apply patch ${patchId} to [${serviceName}]`;
+    const res = await this.call({ operation, method: 'PUT', path: `${this.patchesPath(domain, serviceName)}/${encodeURIComponent(patchId)}`, domain, body, expect: [202] });
+    return this.patchJobRefFrom(res.location, operation);
+  }
+
+  async rollbackPatch(domain: string, serviceName: string, rollbackId: string, body: { additionalNote?: string } = {}): Promise<JobRef> {
+    const operation = `roll back ${rollbackId} on [${serviceName}]`;
+    const res = await this.call({ operation, method: 'PUT', path: `${this.patchesPath(domain, serviceName)}/${encodeURIComponent(rollbackId)}/rollback`, domain, body, expect: [202] });
+    return this.patchJobRefFrom(res.location, operation);
+  }
+
+  /** A precheck job (requestName `precheck`) or an apply/rollback job (`patch`). */
+  async getPatchJob(domain: string, serviceName: string, requestName: 'precheck' | 'patch', jobId: string): Promise<JobStatus> {
+    const path = `${this.patchesPath(domain, serviceName)}/${requestName === 'precheck' ? 'checks' : 'applied'}/job/${encodeURIComponent(jobId)}`;
+    const res = await this.call({ operation: `read ${requestName} job ${jobId} of [${serviceName}]`, method: 'GET', path, domain, expect: [200], schema: jobStatusSchema });
+    return res.body;
+  }
+
+  /** Every service of a domain with its details (version, patch level). */
+  async listInstancesVerbose(domain: string): Promise<Instance[]> {
+    const res = await this.call({ operation: `list services of domain [${domain}]`, method: 'GET', path: `${this.instancesPath(domain)}?outputLevel=verbose`, domain, expect: [200], schema: verboseListSchema });
+    return res.body.services;
+  }
+
+  private patchesPath(domain: string, serviceName: string): string {
+    return `${INSTANCEMGMT_PATH}/${encodeURIComponent(domain)}/services/dbaas/instances/${encodeURIComponent(serviceName)}/patches`;
+  }
+
+  /** Patch jobs live at …/patches/checks/job/{id} (precheck) or …/patches/applied/job/{id} (apply, rollback). */
+  private patchJobRefFrom(location: string | undefined, operation: string): JobRef {
+    const m = location ? /\/patches\/(checks|applied)\/job\/([^/?#]+)/.exec(location) : null;
+    if (!location || !m) {
+      throw new CloudApiError(`DBCS ${operation}: the 202 answer has no usable Location header (got ${JSON.stringify(location ?? null)})`, 'invalid-response', false, { operation });
+    }
+    return { requestName: m[1] === 'checks' ? 'precheck' : 'patch', jobId: decodeURIComponent(m[2]!), location };
   }
 
   async getJob(domain: string, requestName: string, jobId: string): Promise<JobStatus> {

@@ -22,6 +22,8 @@ export const instanceSchema = z
     connect_descriptor: z.string().optional(),
     usable_storage: z.number().optional(),
     fra_storage: z.number().optional(),
+    patch_level: z.string().optional(),
+    applied_patches: z.array(z.string()).optional(),
     additional_volumes: z.array(z.number()).optional(),
   })
   .passthrough();
@@ -35,6 +37,22 @@ export const instanceListSchema = z
   })
   .passthrough();
 export type InstanceList = z.infer<typeof instanceListSchema>;
+
+export const verboseListSchema = z.object({ services: z.array(instanceSchema).default([]) }).passthrough();
+
+export const availablePatchesSchema = z
+  .object({
+    availablePatches: z.array(z.object({ patchId: z.string(), releaseVersion: z.string().optional(), displayName: z.string().optional(), serviceVersion: z.string().optional() }).passthrough()).default([]),
+  })
+  .passthrough();
+export type AvailablePatch = z.infer<typeof availablePatchesSchema>['availablePatches'][number];
+
+export const appliedPatchesSchema = z
+  .object({
+    appliedPatches: z.array(z.object({ patchId: z.string(), rollbackId: z.string(), status: z.string(), fromLevel: z.string().optional(), toLevel: z.string().optional() }).passthrough()).default([]),
+  })
+  .passthrough();
+export type AppliedPatch = z.infer<typeof appliedPatchesSchema>['appliedPatches'][number];
 
 export const serverListSchema = z.array(
   z
@@ -57,6 +75,8 @@ export const jobStatusSchema = z
     job_status: z.string().default('InProgress'),
     job_operation: z.string().optional(),
     job_start_date: z.string().optional(),
+    findings: z.array(z.string()).optional(),
+    precheck_status: z.string().optional(),
     // Seen as an array of strings; accept a single string too.
     message: z
       .union([z.array(z.string()), z.string()])

@@ -103,6 +103,42 @@ export class CloudOperations {
     return job;
   }
 
+  /** Puts Running services straight into the cloud (fleet tests and benchmarks); no job, no validation beyond the name. */
+  seed(domain: string, names: string[], version: string, shape = 'oc3'): number {
+    const now = this.ctx.now();
+    let added = 0;
+    for (const name of names) {
+      if (this.ctx.state.instance(domain, name)) continue;
+      this.ctx.state.addInstance({
+        domain,
+        name,
+        status: 'Running',
+        version,
+        level: 'PAAS',
+        edition: 'EE',
+        shape,
+        subscriptionType: 'HOURLY',
+        usableStorageGb: 25,
+        fraStorageGb: 43,
+        extraVolumesGb: [],
+        patchLevel: baseLevel(version),
+        appliedPatches: [],
+        nodes: [{ vmName: 'vm-1', hostname: name.toLowerCase(), status: 'Running' }],
+        backupDestination: 'NONE',
+        sid: 'ORCL',
+        isRac: false,
+        failoverDatabase: false,
+        createdBy: this.ctx.username,
+        createdAt: now,
+        lastModifiedAt: now,
+        creationJobId: 'seeded',
+        visibleAt: now,
+      });
+      added += 1;
+    }
+    return added;
+  }
+
   delete(domain: string, name: string, deleteBackup: boolean): SimJob {
     const instance = this.ctx.state.instance(domain, name);
     if (!instance) throw new HttpError(404, NOT_FOUND_TEXT);

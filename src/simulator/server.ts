@@ -134,6 +134,11 @@ export class DbcsSimulator {
     return { jobDurationMs: { ...this.durations } };
   }
 
+  /** Running services created directly, for fleet tests and benchmarks (also POST /__sim/seed). */
+  seed(identityDomain: string, names: string[], version = '12.2.0.1'): number {
+    return this.ops.seed(identityDomain, names, version);
+  }
+
   resetStats(): void {
     this.routeStats.clear();
     this.unauthorized = 0;
@@ -309,6 +314,14 @@ export class DbcsSimulator {
           if (!(REQUEST_NAMES as readonly string[]).includes(k) || typeof v !== 'number' || v < 0) throw new HttpError(400, `jobDurationMs.${k}: must be a number of ms for ${REQUEST_NAMES.join(', ')}`);
         }
         return sendJson(res, 200, this.configure({ jobDurationMs: durations as Partial<Record<RequestName, number>> }));
+      }
+      if (path === '/__sim/seed' && req.method === 'POST') {
+        const body = asObject(await readJsonBody(req));
+        const names = body.services;
+        if (typeof body.identityDomain !== 'string' || !Array.isArray(names) || !names.every((n) => typeof n === 'string')) {
+          throw new HttpError(400, 'give {identityDomain, services: [names], version?}');
+        }
+        return sendJson(res, 200, { added: this.seed(body.identityDomain, names as string[], typeof body.version === 'string' ? body.version : undefined) });
       }
       if (path === '/__sim/reset' && req.method === 'POST') {
         // ?keep=instances resets counters only.

@@ -3,7 +3,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 /** Types that retrying cannot fix (kept in step with src/activities/failures.ts). */
-const NON_RETRYABLE = ['CloudRejected', 'ServiceAlreadyExists', 'JobFailed', 'InvalidInput', 'UnexpectedServiceState'];
+const NON_RETRYABLE = ['CloudRejected', 'ServiceAlreadyExists', 'JobFailed', 'InvalidInput', 'UnexpectedServiceState', 'NothingToRollBack'];
 
 /** One short API call: retried with backoff on network errors, 429 (honouring Retry-After) and 5xx. */
 export const cloud = proxyActivities<Activities>({
@@ -24,4 +24,11 @@ export const audit = proxyActivities<Activities>({
   startToCloseTimeout: '15s',
   scheduleToCloseTimeout: '1h',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+
+/** Webhooks: a few quick retries, then given up; the rollout never waits long on them. */
+export const notifications = proxyActivities<Activities>({
+  startToCloseTimeout: '15s',
+  scheduleToCloseTimeout: '2m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 5 },
 });

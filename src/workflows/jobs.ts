@@ -43,7 +43,7 @@ export async function submitAndWait(
   if (!submitted.jobId) return submitted;
   const jobId = submitted.jobId;
   const waitStep = `waitFor${name[0]!.toUpperCase()}${name.slice(1)}Job`;
-  const outcome = await op.step(waitStep, () => waits.waitForJob({ identityDomain: op.identityDomain, requestName, jobId }));
+  const outcome = await op.step(waitStep, () => waits.waitForJob({ identityDomain: op.identityDomain, serviceName: op.serviceName, requestName, jobId }));
   op.noteJob(jobId, outcome.messages);
   if (outcome.jobStatus === 'Failed') {
     throw ApplicationFailure.nonRetryable(`${requestName} job ${jobId} ended Failed: ${outcome.messages.at(-1) ?? 'no message'}`, 'JobFailed');

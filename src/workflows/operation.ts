@@ -58,6 +58,7 @@ export class ServiceOperation {
     readonly identityDomain: string,
     readonly serviceName: string,
     private readonly who: Who,
+    patchId?: string,
   ) {
     const now = new Date().toISOString();
     this.progress = { operation, identityDomain, serviceName, state: 'running', step: 'starting', steps: [], messages: [], startedAt: now, updatedAt: now };
@@ -66,6 +67,7 @@ export class ServiceOperation {
       { key: SEARCH_ATTRIBUTES.serviceName, value: serviceName },
       { key: SEARCH_ATTRIBUTES.identityDomain, value: identityDomain },
       { key: SEARCH_ATTRIBUTES.operation, value: operation },
+      ...(patchId ? [{ key: SEARCH_ATTRIBUTES.patchId, value: patchId }] : []),
     ]);
   }
 

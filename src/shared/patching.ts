@@ -1,0 +1,139 @@
+// The rollingPatch contract: input schema, per-service states, progress, and the control messages
+// (updates with validators, plus same-named signals for fire-and-forget callers).
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { z } from 'zod';
+import { identityDomainSchema } from './schemas';
+
+export const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
+
+export const maintenanceWindowSchema = z
+  .object({
+    /** Days (UTC) a batch may start on; all days when absent. */
+    days: z.array(z.enum(DAYS)).min(1).optional(),
+    /** Hours (UTC, 0-24) a batch may start in: [startHour, endHour); wraps past midnight when end < start. */
+    startHour: z.number().int().min(0).max(23),
+    endHour: z.number().int().min(1).max(24),
+  })
+  .refine((w) => w.startHour !== w.endHour, { message: 'startHour and endHour must differ', path: ['endHour'] });
+export type MaintenanceWindow = z.infer<typeof maintenanceWindowSchema>;
+
+export const contactSchema = z.object({
+  url: z.string().url('must be a webhook URL'),
+  /** Only events about these services (run-level events always go to every contact). */
+  services: z.array(z.string()).optional(),
+});
+
+export const rollingPatchInputSchema = z
+  .object({
+    identityDomain: identityDomainSchema,
+    patchId: z.string().min(1).max(100),
+    /** The fleet, by name; or a selector: every service of `version` that lacks the patch. */
+    services: z.array(z.string().min(1)).min(1).max(5000).optional(),
+    version: z.string().optional(),
+    maxParallel: z.number().int().min(1).max(200).default(1),
+    /** Patch one service alone first. */
+    canary: z.boolean().default(false),
+    /** Seconds to watch each batch stay healthy before the next one. */
+    soakSeconds: z.number().int().min(0).max(86_400).default(0),
+    /** How long a patched service may take to come back Running at the new level. */
+    healthTimeoutSeconds: z.number().int().min(1).max(86_400).default(900),
+    /** halt: stop at the first failure; rollback: stop and roll back what this run patched; continue: go on until the budget is spent. */
+    failurePolicy: z.enum(['halt', 'rollback', 'continue']).default('halt'),
+    /** How many services may fail (with `continue`) before the run stops. */
+    failureBudget: z.number().int().min(0).default(0),
+    /** Services whose precheck fails: left out of the run, or the whole run stops. */
+    precheckPolicy: z.enum(['exclude', 'stop']).default('exclude'),
+    /** Ask for approval before the first batch, before each batch, or never. */
+    approval: z.enum(['none', 'first', 'each']).default('none'),
+    maintenanceWindow: maintenanceWindowSchema.optional(),
+    /** How long to wait for a service busy with another operation before counting it failed. */
+    busyWaitSeconds: z.number().int().min(0).max(86_400).default(300),
+    forceApply: z.boolean().default(false),
+    /** Estimated minutes one patch job takes (for the plan's duration). */
+    estimatedPatchMinutes: z.number().min(0).default(30),
+    contacts: z.array(contactSchema).max(20).default([]),
+    /** Plan only: precheck and batch, change nothing. */
+    dryRun: z.boolean().default(false),
+    requestedBy: z.string().max(200).optional(),
+    ticket: z.string().max(200).optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (!v.services && !v.version) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['services'], message: 'give services (names) or version (a selector)' });
+    if (v.services && new Set(v.services).size !== v.services.length) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['services'], message: 'lists a service twice' });
+  });
+export type RollingPatchInput = z.input<typeof rollingPatchInputSchema>;
+export type RollingPatchOptions = z.output<typeof rollingPatchInputSchema>;
+
+export type ServicePatchState =
+  | 'pending'
+  | 'precheck_failed'
+  | 'excluded'
+  | 'waiting_busy'
+  | 'patching'
+  | 'patched'
+  | 'failed'
+  | 'rolling_back'
+  | 'rolled_back'
+  | 'rollback_failed'
+  | 'skipped';
+
+export interface ServicePatchStatus {
+  state: ServicePatchState;
+  batch?: number;
+  fromLevel?: string;
+  toLevel?: string;
+  findings?: string[];
+  error?: string;
+}
+
+export type RolloutState = 'prechecking' | 'planned' | 'awaiting_approval' | 'waiting_window' | 'running' | 'paused' | 'rolling_back' | 'completed' | 'halted' | 'aborted' | 'rolled_back';
+
+export interface RolloutProgress {
+  patchId: string;
+  identityDomain: string;
+  state: RolloutState;
+  failurePolicy: string;
+  batches: string[][];
+  /** Index of the batch running or next to run (0-based). */
+  currentBatch: number;
+  services: Record<string, ServicePatchStatus>;
+  counts: Partial<Record<ServicePatchState, number>>;
+  paused: boolean;
+  awaitingApproval: boolean;
+  waitingUntil?: string;
+  startedAt: string;
+  /** Estimated end, from the average batch so far (or the plan's estimate before the first). */
+  eta?: string;
+  runsSoFar: number;
+  reason?: string;
+}
+
+export interface RolloutResult {
+  state: RolloutState;
+  progress: RolloutProgress;
+  expectedDurationMinutes: number;
+}
+
+export const rolloutProgressQuery = defineQuery<RolloutProgress>('progress');
+
+/** The argument of every control message: who asks and why (both optional). */
+export interface ControlRequest {
+  by?: string;
+  reason?: string;
+}
+
+/** Updates: the caller learns at once whether the request made sense. */
+export const pauseUpdate = defineUpdate<RolloutState, [ControlRequest]>('pause');
+export const resumeUpdate = defineUpdate<RolloutState, [ControlRequest]>('resume');
+export const approveUpdate = defineUpdate<RolloutState, [ControlRequest]>('approve');
+export const abortUpdate = defineUpdate<RolloutState, [ControlRequest]>('abort');
+
+/** The same requests as signals, for fire-and-forget callers (ignored when they make no sense). */
+export const pauseSignal = defineSignal<[ControlRequest]>('pause');
+export const resumeSignal = defineSignal<[ControlRequest]>('resume');
+export const approveSignal = defineSignal<[ControlRequest]>('approve');
+export const abortSignal = defineSignal<[ControlRequest]>('abort');
+
+export function rolloutWorkflowId(identityDomain: string, patchId: string): string {
+  return `patch:${identityDomain}:${patchId}`;
+}

@@ -1,0 +1,181 @@
+// rollingPatch end to end: batches, health gates, failure policies, control, plan, notifications.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { WorkflowHandle } from '@temporalio/client';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { abortUpdate, approveUpdate, pauseUpdate, resumeUpdate, rolloutProgressQuery, type RolloutResult, type RollingPatchInput } from '../../src/shared/patching';
+import { auditReader, startFileStack, uniqueName, waitUntil, type FileStack } from '../helpers/harness';
+import { recordHistory } from '../helpers/histories';
+
+const PATCH = '12201-190416';
+const LEVEL = '12.2.0.1.190416';
+let s: FileStack;
+let hooks: { url: string; events: { event: string; [k: string]: unknown }[]; close: () => void };
+
+async function webhookReceiver() {
+  const events: { event: string }[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      events.push(JSON.parse(body) as { event: string });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, events, close: () => server.close() };
+}
+
+beforeAll(async () => {
+  s = await startFileStack('patch', { jobDurationMs: { precheck: 200, patch: 800 } });
+  hooks = (await webhookReceiver()) as typeof hooks;
+});
+afterAll(async () => {
+  hooks?.close();
+  await s?.stop();
+});
+beforeEach(() => {
+  s.sim.faults.replace({});
+  s.sim.configure({ jobDurationMs: { precheck: 200, patch: 800 } });
+});
+
+function fleet(n: number, prefix: string): { domain: string; names: string[] } {
+  const domain = uniqueName('fleet');
+  const names = Array.from({ length: n }, (_, i) => `${prefix}-${String(i + 1).padStart(2, '0')}`);
+  s.sim.seed(domain, names);
+  return { domain, names };
+}
+
+function start(input: Omit<RollingPatchInput, 'patchId'>): Promise<WorkflowHandle> {
+  return s.t.client.workflow.start('rollingPatch', { taskQueue: s.taskQueue, workflowId: uniqueName(`patch:${input.identityDomain}`), args: [{ patchId: PATCH, healthTimeoutSeconds: 10, ...input }] });
+}
+const level = (domain: string, name: string) => s.sim.state.instance(domain, name)?.patchLevel;
+
+describe('rollingPatch', () => {
+  it('patches six services two at a time in three batches, with health gates and notifications', async () => {
+    const { domain, names } = fleet(6, 'db');
+    s.sim.resetStats();
+    const handle = await start({ identityDomain: domain, services: names, maxParallel: 2, contacts: [{ url: hooks.url }] });
+    const result = (await handle.result()) as RolloutResult;
+    expect(result.state).toBe('completed');
+    expect(result.progress.batches).toEqual([names.slice(0, 2), names.slice(2, 4), names.slice(4, 6)]);
+    expect(result.progress.counts).toEqual({ patched: 6 });
+    for (const n of names) expect(level(domain, n)).toBe(LEVEL);
+    const stats = s.sim.stats();
+    expect(stats.maxConcurrent.patch).toBe(2);
+    expect(stats.jobs.patch.submitted).toBe(6);
+    const trail = await (await auditReader()).query({ identityDomain: domain });
+    expect(trail.filter((e) => e.event === 'precheck_passed')).toHaveLength(6);
+    expect(trail.filter((e) => e.event === 'health_gate_passed')).toHaveLength(6);
+    expect(trail.filter((e) => e.operation === 'patchService' && e.event === 'succeeded')).toHaveLength(6);
+    await waitUntil('notifications', () => hooks.events.filter((e) => e.rollout === handle.workflowId).map((e) => e.event), (ev) => ev.includes('finished'));
+    const mine = hooks.events.filter((e) => e.rollout === handle.workflowId).map((e) => e.event);
+    expect(mine.filter((e) => e === 'batch_finished')).toHaveLength(3);
+    expect(mine[0]).toBe('started');
+    await recordHistory(handle, 'rollingPatch-success');
+  });
+
+  it('under rollback, an apply failure on the 4th service leaves every service on its original level', async () => {
+    const { domain, names } = fleet(6, 'rb');
+    s.sim.faults.replace({ triggers: [{ action: 'fail-job', route: 'apply', serviceName: names[3], message: 'OPatch failed with error code 73' }] });
+    const handle = await start({ identityDomain: domain, services: names, maxParallel: 2, failurePolicy: 'rollback', contacts: [{ url: hooks.url }] });
+    const result = (await handle.result()) as RolloutResult;
+    expect(result.state).toBe('rolled_back');
+    for (const n of names) expect(level(domain, n)).toBe('12.2.0.1.0');
+    expect(result.progress.services[names[3]!]).toMatchObject({ state: 'rolled_back' });
+    expect(result.progress.services[names[5]!]).toMatchObject({ state: 'skipped' });
+    expect(result.progress.counts).toMatchObject({ rolled_back: 4, skipped: 2 });
+    expect(s.sim.stats().jobs.patch.submitted).toBeGreaterThanOrEqual(4 + 3);
+    const trail = await (await auditReader()).query({ identityDomain: domain });
+    expect(trail.filter((e) => e.operation === 'rollbackServicePatch' && e.event === 'succeeded').map((e) => e.serviceName).sort()).toEqual(names.slice(0, 4).sort());
+    await waitUntil('notifications', () => hooks.events.filter((e) => e.rollout === handle.workflowId).map((e) => e.event), (ev) => ev.includes('finished'));
+    expect(hooks.events.filter((e) => e.rollout === handle.workflowId).map((e) => e.event)).toEqual(expect.arrayContaining(['failed', 'rolling_back', 'finished']));
+    await recordHistory(handle, 'rollingPatch-rolled-back');
+  });
+
+  it('under halt, stops at the failure and leaves the untouched services untouched', async () => {
+    const { domain, names } = fleet(6, 'ht');
+    s.sim.faults.replace({ triggers: [{ action: 'fail-job', route: 'apply', serviceName: names[3] }] });
+    const result = (await (await start({ identityDomain: domain, services: names, maxParallel: 2, failurePolicy: 'halt' })).result()) as RolloutResult;
+    expect(result.state).toBe('halted');
+    expect(names.map((n) => level(domain, n))).toEqual([LEVEL, LEVEL, LEVEL, '12.2.0.1.0', '12.2.0.1.0', '12.2.0.1.0']);
+    expect(result.progress.services[names[4]!]?.state).toBe('skipped');
+    expect(s.sim.state.jobsOf(domain, names[4]!).filter((j) => j.requestName === 'patch')).toHaveLength(0);
+  });
+
+  it('counts a service that stays unhealthy after its patch as failed (health gate)', async () => {
+    const { domain, names } = fleet(2, 'uh');
+    s.sim.faults.replace({ triggers: [{ action: 'unhealthy', route: 'apply', serviceName: names[0], leaveStatus: 'Maintenance' }] });
+    const result = (await (await start({ identityDomain: domain, services: names, healthTimeoutSeconds: 2, failurePolicy: 'continue', failureBudget: 1 })).result()) as RolloutResult;
+    expect(result.state).toBe('completed');
+    expect(result.progress.services[names[0]!]?.error).toContain('health gate failed: the service is Maintenance, not Running');
+    expect(result.progress.counts).toEqual({ failed: 1, patched: 1 });
+  });
+
+  it('plans without changing anything: batches, precheck findings, expected duration', async () => {
+    const { domain, names } = fleet(5, 'pl');
+    s.sim.faults.replace({ triggers: [{ action: 'precheck-finding', route: 'precheck', serviceName: names[2], message: 'Insufficient disk space on /u01' }] });
+    s.sim.resetStats();
+    const result = (await (await start({ identityDomain: domain, version: '12.2.0.1', maxParallel: 2, canary: true, dryRun: true, estimatedPatchMinutes: 20 })).result()) as RolloutResult;
+    expect(result.state).toBe('planned');
+    expect(result.progress.batches).toEqual([[names[0]], [names[1], names[3]], [names[4]]]);
+    expect(result.progress.services[names[2]!]).toMatchObject({ state: 'excluded', findings: ['Insufficient disk space on /u01'] });
+    expect(result.expectedDurationMinutes).toBe(60);
+    expect(s.sim.stats().mutatingCalls).toBe(0);
+    for (const n of names) expect(level(domain, n)).toBe('12.2.0.1.0');
+  });
+
+  it('pauses after a batch, resumes, asks for approval before each batch, and aborts', async () => {
+    const { domain, names } = fleet(6, 'ct');
+    const handle = await start({ identityDomain: domain, services: names, maxParallel: 2, approval: 'each' });
+    const progress = () => handle.query(rolloutProgressQuery);
+    await waitUntil('approval 1', progress, (p) => p.state === 'awaiting_approval' && p.currentBatch === 0);
+    await expect(handle.executeUpdate(resumeUpdate, { args: [{}] })).rejects.toMatchObject({ cause: { message: expect.stringMatching(/not paused/) } });
+    expect(await handle.executeUpdate(approveUpdate, { args: [{ by: 'dba' }] })).toBe('running');
+    expect(await handle.executeUpdate(pauseUpdate, { args: [{}] })).toBe('running');
+    await expect(handle.executeUpdate(pauseUpdate, { args: [{}] })).rejects.toMatchObject({ cause: { message: expect.stringMatching(/already paused/) } });
+    await waitUntil('paused after batch 1', progress, (p) => p.state === 'paused' && p.currentBatch === 1);
+    expect(level(domain, names[2]!)).toBe('12.2.0.1.0');
+    await handle.executeUpdate(resumeUpdate, { args: [{}] });
+    await waitUntil('approval 2', progress, (p) => p.state === 'awaiting_approval' && p.currentBatch === 1);
+    await handle.executeUpdate(approveUpdate, { args: [{}] });
+    await waitUntil('approval 3', progress, (p) => p.state === 'awaiting_approval' && p.currentBatch === 2);
+    await expect(handle.executeUpdate(approveUpdate, { args: [{}] }).then(() => handle.executeUpdate(approveUpdate, { args: [{}] }))).rejects.toMatchObject({ cause: { message: expect.stringMatching(/nothing to approve/) } });
+    const result = (await handle.result()) as RolloutResult;
+    expect(result.state).toBe('completed');
+
+    const { domain: d2, names: n2 } = fleet(4, 'ab');
+    const h2 = await start({ identityDomain: d2, services: n2, maxParallel: 2, approval: 'each' });
+    await waitUntil('approval', () => h2.query(rolloutProgressQuery), (p) => p.state === 'awaiting_approval');
+    await h2.executeUpdate(approveUpdate, { args: [{}] });
+    await waitUntil('approval 2', () => h2.query(rolloutProgressQuery), (p) => p.state === 'awaiting_approval' && p.currentBatch === 1);
+    expect(await h2.executeUpdate(abortUpdate, { args: [{ reason: 'change freeze' }] })).toBe('awaiting_approval');
+    const aborted = (await h2.result()) as RolloutResult;
+    expect(aborted.state).toBe('aborted');
+    expect(aborted.progress.reason).toBe('aborted: change freeze');
+    expect(aborted.progress.counts).toEqual({ patched: 2, skipped: 2 });
+  });
+
+  it('waits for another operation on a service, then counts it failed after busyWaitSeconds', async () => {
+    const { domain, names } = fleet(1, 'busy');
+    s.sim.configure({ jobDurationMs: { control: 60_000 } });
+    await s.t.client.workflow.start('changeLifecycle', { taskQueue: s.taskQueue, workflowId: `svc:${domain}:${names[0]}`, args: [{ identityDomain: domain, serviceName: names[0], lifecycleState: 'restart' }] });
+    const result = (await (await start({ identityDomain: domain, services: names, busyWaitSeconds: 3 })).result()) as RolloutResult;
+    expect(result.progress.services[names[0]!]).toMatchObject({ state: 'failed', error: 'busy with another operation for more than 3 s' });
+    await s.t.client.workflow.getHandle(`svc:${domain}:${names[0]}`).terminate('test done');
+  });
+
+  it('survives a worker SIGKILL in the middle of a batch with the same outcome', async () => {
+    const { domain, names } = fleet(4, 'kill');
+    s.sim.configure({ jobDurationMs: { patch: 4000 } });
+    const handle = await start({ identityDomain: domain, services: names, maxParallel: 2 });
+    await waitUntil('patching', () => handle.query(rolloutProgressQuery), (p) => (p.counts.patching ?? 0) === 2);
+    await s.killAndRestartWorker();
+    const result = (await handle.result()) as RolloutResult;
+    expect(result.state).toBe('completed');
+    expect(result.progress.counts).toEqual({ patched: 4 });
+    for (const n of names) expect(level(domain, n)).toBe(LEVEL);
+    expect(s.sim.stats().jobs.patch.submitted).toBeGreaterThanOrEqual(4);
+    for (const n of names) expect(s.sim.state.jobsOf(domain, n).filter((j) => j.requestName === 'patch')).toHaveLength(1);
+  });
+});
