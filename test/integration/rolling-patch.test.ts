@@ -179,3 +179,20 @@ describe('rollingPatch', () => {
     for (const n of names) expect(s.sim.state.jobsOf(domain, n).filter((j) => j.requestName === 'patch')).toHaveLength(1);
   });
 });
+
+describe('rollingPatch maintenance window', () => {
+  it('waits (durably) for the window and says until when; abort ends the wait', async () => {
+    const { domain, names } = fleet(2, 'win');
+    // A one-hour window that is not now: the next one opens in 1 to 23 hours.
+    const hour = (new Date().getUTCHours() + 12) % 24;
+    const handle = await start({ identityDomain: domain, services: names, maintenanceWindow: { startHour: hour, endHour: hour + 1 } });
+    const waiting = await waitUntil('waiting for the window', () => handle.query(rolloutProgressQuery), (p) => p.state === 'waiting_window');
+    expect(Date.parse(waiting.waitingUntil!)).toBeGreaterThan(Date.now());
+    expect(new Date(waiting.waitingUntil!).getUTCHours()).toBe(hour);
+    await handle.executeUpdate(abortUpdate, { args: [{ reason: 'not tonight' }] });
+    const result = (await handle.result()) as RolloutResult;
+    expect(result.state).toBe('aborted');
+    expect(result.progress.counts).toEqual({ skipped: 2 });
+    for (const n of names) expect(level(domain, n)).toBe('12.2.0.1.0');
+  });
+});
