@@ -73,6 +73,7 @@ describe('rollingPatch', () => {
     expect(mine.filter((e) => e === 'batch_finished')).toHaveLength(3);
     expect(mine[0]).toBe('started');
     await recordHistory(handle, 'rollingPatch-success');
+    await recordHistory(s.t.client.workflow.getHandle(`svc:${domain}:${names[0]}`), 'patchService-success');
   });
 
   it('under rollback, an apply failure on the 4th service leaves every service on its original level', async () => {
@@ -91,6 +92,7 @@ describe('rollingPatch', () => {
     await waitUntil('notifications', () => hooks.events.filter((e) => e.rollout === handle.workflowId).map((e) => e.event), (ev) => ev.includes('finished'));
     expect(hooks.events.filter((e) => e.rollout === handle.workflowId).map((e) => e.event)).toEqual(expect.arrayContaining(['failed', 'rolling_back', 'finished']));
     await recordHistory(handle, 'rollingPatch-rolled-back');
+    await recordHistory(s.t.client.workflow.getHandle(`svc:${domain}:${names[0]}`), 'rollbackServicePatch-success');
   });
 
   it('under halt, stops at the failure and leaves the untouched services untouched', async () => {
