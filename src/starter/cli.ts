@@ -5,6 +5,7 @@ import { CliError, EXIT } from './exit-codes';
 import { auditCommand, listCommand } from './history';
 import { cancelCommand, jobCommand, statusCommand, viewCommand } from './inspect';
 import { deleteCommand, lifecycleCommand, scaleCommand } from './operations';
+import { patchControlCommand, patchPlanCommand, patchStartCommand, patchStatusCommand } from './patch';
 
 function run(action: () => Promise<number>): Promise<void> {
   return action().then(
@@ -96,6 +97,48 @@ export function buildProgram(): Command {
     .option('--operation <type>', 'only this operation, e.g. scaleService')
     .option('--json', 'machine-readable output')
     .action((opts) => run(() => listCommand(opts)));
+
+  const patch = program.command('patch').description('rolling patches across a fleet: plan, start, status, pause, resume, approve, abort');
+  const rolloutOptions = (c: Command) =>
+    c
+      .addOption(domainOption())
+      .requiredOption('--patch <patchId>', 'the patch to apply, e.g. 12201-190416')
+      .option('--services <a,b,c>', 'the fleet by name')
+      .option('--version <version>', 'or every service of this database version that lacks the patch')
+      .option('--max-parallel <n>', 'services patched at once (default 1)')
+      .option('--canary', 'patch one service alone first')
+      .option('--soak <seconds>', 'watch each batch stay healthy this long')
+      .option('--health-timeout <seconds>', 'how long a patched service may take to come back (default 900)')
+      .option('--precheck-policy <exclude|stop>', 'what to do with services that fail the precheck (default exclude)')
+      .option('--json', 'machine-readable output');
+  rolloutOptions(patch.command('plan').description('precheck and batch the fleet; change nothing')).action((opts) => run(() => patchPlanCommand(opts)));
+  rolloutOptions(patch.command('start').description('start a rollout (id patch:<domain>:<patchId>)'))
+    .option('--failure-policy <halt|rollback|continue>', 'on failure: stop, roll back what was patched, or go on within the budget (default halt)')
+    .option('--budget <n>', 'failures allowed with --failure-policy continue (default 0)')
+    .option('--approval <none|first|each>', 'ask for approval before the first or each batch')
+    .option('--window <"Sat,Sun 22-4">', 'maintenance window (UTC): batches start only inside it')
+    .option('--busy-wait <seconds>', 'wait this long for a service busy with another operation (default 300)')
+    .option('--contact <url>', 'webhook told of the rollout\'s events (repeatable)', (v: string, all: string[] = []) => [...all, v])
+    .option('--force-apply', 'apply despite precheck conflicts')
+    .option('--ticket <ref>', 'change ticket recorded in the audit trail')
+    .option('--requested-by <who>', 'recorded in the audit trail (default: your user name)')
+    .option('-w, --wait', 'show a live table of services until the rollout ends')
+    .action((opts) => run(() => patchStartCommand(opts)));
+  patch
+    .command('status')
+    .argument('<rolloutId>', 'e.g. patch:<domain>:<patchId>')
+    .option('-w, --wait', 'follow until it ends')
+    .option('--json', 'machine-readable output')
+    .description('per-service states, current batch, counts and ETA')
+    .action((id: string, opts) => run(() => patchStatusCommand(id, opts)));
+  for (const action of ['pause', 'resume', 'approve', 'abort'] as const) {
+    patch
+      .command(action)
+      .argument('<rolloutId>', 'e.g. patch:<domain>:<patchId>')
+      .option('--reason <text>', 'recorded with the request')
+      .description({ pause: 'finish the batch in flight, then wait', resume: 'go on after a pause', approve: 'let the waiting batch start', abort: 'stop and apply the failure policy' }[action])
+      .action((id: string, opts) => run(() => patchControlCommand(action, id, opts)));
+  }
 
   program
     .command('view')

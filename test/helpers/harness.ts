@@ -156,3 +156,28 @@ export async function startFileStack(prefix: string, simulator: SimulatorOptions
   };
   return stack;
 }
+
+/** Runs the dbaas CLI as a real process against a file's stack. */
+export function cliFor(env: () => NodeJS.ProcessEnv) {
+  const startCli = (args: string[], extra: NodeJS.ProcessEnv = {}): ManagedProcess => startTs('dbaas', 'src/starter/cli.ts', args, { env: { ...env(), ...extra } });
+  const cli = async (args: string[], extra: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string }> => {
+    const p = startCli(args, extra);
+    const code = await p.exited;
+    return { code, out: p.output.join('\n') };
+  };
+  return { cli, startCli };
+}
+
+/** The environment the CLI needs to reach a file's stack. */
+export function cliEnvFor(s: { sim: DbcsSimulator; taskQueue: string }): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    DBAAS_TASK_QUEUE: s.taskQueue,
+    DBAAS_CODEC_KEY_FILE: TEST_CODEC_KEY_FILE,
+    DBCS_BASE_URL: s.sim.url,
+    DBCS_USERNAME: SIM_USER,
+    DBCS_PASSWORD: SIM_PASSWORD,
+    DBAAS_ADMIN_PASSWORD: TEST_PASSWORD,
+  };
+}

@@ -3,10 +3,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startProcess, startTs, type ManagedProcess } from '../../scripts/lib/process';
+import { startProcess, type ManagedProcess } from '../../scripts/lib/process';
 import { serviceWorkflowId } from '../../src/shared/contract';
 import type { DbcsSimulator } from '../../src/simulator/server';
-import { auditTrail, connectClient, sampleInput, SIM_PASSWORD, SIM_USER, startSimulator, startWorker, TEST_CODEC_KEY_FILE, TEST_PASSWORD, uniqueName, waitUntil } from '../helpers/harness';
+import { auditTrail, cliEnvFor, cliFor, connectClient, sampleInput, startSimulator, startWorker, uniqueName, waitUntil } from '../helpers/harness';
 
 const taskQueue = uniqueName('cli');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'dbaas-cli-'));
@@ -24,29 +24,7 @@ afterAll(async () => {
   await sim?.close();
 });
 
-function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
-    DBAAS_TASK_QUEUE: taskQueue,
-    DBAAS_CODEC_KEY_FILE: TEST_CODEC_KEY_FILE,
-    DBCS_BASE_URL: sim.url,
-    DBCS_USERNAME: SIM_USER,
-    DBCS_PASSWORD: SIM_PASSWORD,
-    DBAAS_ADMIN_PASSWORD: TEST_PASSWORD,
-    ...extra,
-  };
-}
-
-function startCli(args: string[], extra: NodeJS.ProcessEnv = {}): ManagedProcess {
-  return startTs('dbaas', 'src/starter/cli.ts', args, { env: cliEnv(extra) });
-}
-
-async function cli(args: string[], extra: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string }> {
-  const p = startCli(args, extra);
-  const code = await p.exited;
-  return { code, out: p.output.join('\n') };
-}
+const { cli, startCli } = cliFor(() => cliEnvFor({ sim, taskQueue }));
 
 /** A spec file as an operator writes it: the create body, no password. */
 function specFile(name: string, mutate: (s: Record<string, unknown>) => void = () => undefined): string {

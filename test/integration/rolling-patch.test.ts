@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { abortUpdate, approveUpdate, pauseUpdate, resumeUpdate, rolloutProgressQuery, type RolloutResult, type RollingPatchInput } from '../../src/shared/patching';
-import { auditReader, startFileStack, uniqueName, waitUntil, type FileStack } from '../helpers/harness';
+import { auditReader, cliEnvFor, cliFor, startFileStack, uniqueName, waitUntil, type FileStack } from '../helpers/harness';
 import { recordHistory } from '../helpers/histories';
 
 const PATCH = '12201-190416';
@@ -196,5 +196,49 @@ describe('rollingPatch maintenance window', () => {
     expect(result.state).toBe('aborted');
     expect(result.progress.counts).toEqual({ skipped: 2 });
     for (const n of names) expect(level(domain, n)).toBe('12.2.0.1.0');
+  });
+});
+
+describe('dbaas patch', () => {
+  const { cli } = cliFor(() => cliEnvFor(s));
+
+  it('plans, starts with --wait (live table), and shows status', async () => {
+    const { domain, names } = fleet(3, 'cli');
+    s.sim.resetStats();
+    const plan = await cli(['patch', 'plan', '--domain', domain, '--patch', PATCH, '--version', '12.2.0.1', '--max-parallel', '2']);
+    expect(plan.code).toBe(0);
+    expect(plan.out).toContain(`batch 1: ${names[0]}, ${names[1]}`);
+    expect(plan.out).toContain('nothing was changed');
+    expect(s.sim.stats().mutatingCalls).toBe(0);
+
+    const started = await cli(['patch', 'start', '--domain', domain, '--patch', PATCH, '--services', names.join(','), '--max-parallel', '2', '--wait']);
+    expect(started.code).toBe(0);
+    expect(started.out).toMatch(/rollout of 12201-190416 in \[.+\]: running/);
+    expect(started.out).toMatch(/completed/);
+    expect(started.out).toMatch(new RegExp(`${names[2]}\\s+patched\\s+batch 2`));
+    const status = await cli(['patch', 'status', `patch:${domain}:${PATCH}`, '--json']);
+    expect(JSON.parse(status.out)).toMatchObject({ state: 'completed', counts: { patched: 3 } });
+  });
+
+  it('approves, refuses what makes no sense, and rejects bad options before starting', async () => {
+    const { domain, names } = fleet(2, 'cli2');
+    const id = `patch:${domain}:${PATCH}`;
+    expect((await cli(['patch', 'start', '--domain', domain, '--patch', PATCH, '--services', names.join(','), '--approval', 'first'])).code).toBe(0);
+    expect((await cli(['patch', 'start', '--domain', domain, '--patch', PATCH, '--services', names.join(',')])).code).toBe(3);
+    await waitUntil('approval', async () => JSON.parse((await cli(['patch', 'status', id, '--json'])).out) as { state: string }, (p) => p.state === 'awaiting_approval');
+    const resume = await cli(['patch', 'resume', id]);
+    expect(resume.code).toBe(2);
+    expect(resume.out).toContain('resume refused: cannot resume: the rollout is not paused');
+    expect((await cli(['patch', 'approve', id])).out).toContain('approve: accepted; the rollout is running');
+    expect((await cli(['patch', 'status', id, '--wait'])).code).toBe(0);
+    for (const [args, message] of [
+      [['--window', 'someday'], '--window: use'],
+      [['--failure-policy', 'pray'], 'failurePolicy'],
+      [['--max-parallel', '0'], 'maxParallel'],
+    ] as const) {
+      const r = await cli(['patch', 'start', '--domain', domain, '--patch', 'x', '--services', 'a', ...args]);
+      expect(r.code).toBe(2);
+      expect(r.out).toContain(message);
+    }
   });
 });

@@ -1,0 +1,211 @@
+// `dbaas patch plan|start|status|pause|resume|approve|abort`: rolling patches from the CLI.
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import {
+  abortUpdate,
+  approveUpdate,
+  DAYS,
+  pauseUpdate,
+  resumeUpdate,
+  rollingPatchInputSchema,
+  rolloutProgressQuery,
+  rolloutWorkflowId,
+  type MaintenanceWindow,
+  type RolloutProgress,
+  type RolloutResult,
+} from '../shared/patching';
+import { describeZodError } from '../shared/schemas';
+import { CliError, EXIT } from './exit-codes';
+import { connectTemporal } from './temporal';
+
+export interface PatchOptions {
+  domain?: string;
+  patch?: string;
+  services?: string;
+  version?: string;
+  maxParallel?: string;
+  canary?: boolean;
+  soak?: string;
+  healthTimeout?: string;
+  failurePolicy?: string;
+  budget?: string;
+  precheckPolicy?: string;
+  approval?: string;
+  window?: string;
+  busyWait?: string;
+  contact?: string[];
+  forceApply?: boolean;
+  ticket?: string;
+  requestedBy?: string;
+  wait?: boolean;
+  json?: boolean;
+}
+
+/** "Sat,Sun 22-4" or "22-4" (UTC hours; the end may wrap past midnight). */
+export function parseWindow(text: string): MaintenanceWindow {
+  const m = /^(?:([A-Za-z,]+)\s+)?(\d{1,2})-(\d{1,2})$/.exec(text.trim());
+  if (!m) throw new CliError(`--window: use "Sat,Sun 22-4" or "1-5" (UTC hours), got "${text}"`, EXIT.invalid);
+  const days = m[1]?.split(',').map((d) => {
+    const day = DAYS.find((x) => x.toLowerCase() === d.slice(0, 3).toLowerCase());
+    if (!day) throw new CliError(`--window: unknown day "${d}" (use ${DAYS.join(', ')})`, EXIT.invalid);
+    return day;
+  });
+  return { ...(days ? { days } : {}), startHour: Number(m[2]), endHour: Number(m[3]) };
+}
+
+const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+
+export function rolloutInput(options: PatchOptions, dryRun: boolean) {
+  const identityDomain = options.domain ?? process.env.DBAAS_IDENTITY_DOMAIN;
+  if (!identityDomain) throw new CliError('no identity domain: give --domain or set DBAAS_IDENTITY_DOMAIN', EXIT.invalid);
+  const raw = {
+    identityDomain,
+    patchId: options.patch,
+    ...(options.services ? { services: options.services.split(',').map((x) => x.trim()).filter(Boolean) } : {}),
+    ...(options.version ? { version: options.version } : {}),
+    maxParallel: num(options.maxParallel),
+    canary: options.canary,
+    soakSeconds: num(options.soak),
+    healthTimeoutSeconds: num(options.healthTimeout),
+    failurePolicy: options.failurePolicy,
+    failureBudget: num(options.budget),
+    precheckPolicy: options.precheckPolicy,
+    approval: options.approval,
+    maintenanceWindow: options.window ? parseWindow(options.window) : undefined,
+    busyWaitSeconds: num(options.busyWait),
+    forceApply: options.forceApply,
+    contacts: (options.contact ?? []).map((url) => ({ url })),
+    dryRun,
+    requestedBy: options.requestedBy ?? os.userInfo().username,
+    ticket: options.ticket,
+  };
+  const input = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));
+  const parsed = rollingPatchInputSchema.safeParse(input);
+  if (!parsed.success) throw new CliError(`invalid rollout: ${describeZodError(parsed.error)}`, EXIT.invalid);
+  return { input, identityDomain, patchId: parsed.data.patchId };
+}
+
+export function renderTable(p: RolloutProgress, limit = 40): string {
+  const lines = [
+    `rollout of ${p.patchId} in [${p.identityDomain}]: ${p.state}${p.paused ? ' (pause requested)' : ''}${p.awaitingApproval ? ' — approve with: dbaas patch approve <id>' : ''}`,
+    `batch ${Math.min(p.currentBatch + 1, p.batches.length)}/${p.batches.length}; ${Object.entries(p.counts).map(([k, v]) => `${k} ${v}`).join(', ')}${p.eta ? `; ETA ${p.eta}` : ''}${p.waitingUntil ? `; window opens ${p.waitingUntil}` : ''}`,
+  ];
+  if (p.reason) lines.push(`reason: ${p.reason}`);
+  const entries = Object.entries(p.services);
+  for (const [name, st] of entries.slice(0, limit)) {
+    lines.push(`  ${name.padEnd(28)} ${st.state.padEnd(16)} ${st.batch !== undefined ? `batch ${st.batch + 1}`.padEnd(9) : ''.padEnd(9)} ${st.error ?? st.findings?.join('; ') ?? ''}`);
+  }
+  if (entries.length > limit) lines.push(`  … and ${entries.length - limit} more (--json for all)`);
+  return lines.join('\n');
+}
+
+async function follow(handle: WorkflowHandle, json: boolean | undefined): Promise<number> {
+  let last = '';
+  for (;;) {
+    const d = await handle.describe();
+    if (d.status.name !== 'RUNNING') break;
+    try {
+      const table = renderTable(await handle.query(rolloutProgressQuery));
+      if (!json && table !== last) {
+        // On a terminal, redraw in place; in a log, print each change.
+        if (process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
+        console.log(table);
+        last = table;
+      }
+    } catch {
+      // no worker answering right now; try again
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  try {
+    const result = (await handle.result()) as RolloutResult;
+    if (json) console.log(JSON.stringify(result, null, 2));
+    else console.log(`\n${renderTable(result.progress, 1000)}`);
+    return result.state === 'completed' ? EXIT.ok : EXIT.failed;
+  } catch (err) {
+    console.error(`rollout failed: ${err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err)}`);
+    return EXIT.failed;
+  }
+}
+
+export async function patchPlanCommand(options: PatchOptions): Promise<number> {
+  const { input, identityDomain, patchId } = rolloutInput(options, true);
+  const t = await connectTemporal();
+  try {
+    const result = (await t.client.workflow.execute('rollingPatch', { taskQueue: t.taskQueue, workflowId: `patch-plan:${identityDomain}:${patchId}:${randomUUID()}`, args: [input] })) as RolloutResult;
+    if (options.json) console.log(JSON.stringify(result, null, 2));
+    else {
+      result.progress.batches.forEach((b, i) => console.log(`batch ${i + 1}: ${b.join(', ')}`));
+      for (const [name, st] of Object.entries(result.progress.services)) {
+        if (st.state !== 'pending') console.log(`${st.state}: ${name}${st.findings?.length ? ` (${st.findings.join('; ')})` : st.error ? ` (${st.error})` : ''}`);
+      }
+      console.log(`${result.progress.batches.length} batch(es), about ${result.expectedDurationMinutes} min; nothing was changed`);
+    }
+    return result.state === 'planned' ? EXIT.ok : EXIT.failed;
+  } finally {
+    await t.close();
+  }
+}
+
+export async function patchStartCommand(options: PatchOptions): Promise<number> {
+  const { input, identityDomain, patchId } = rolloutInput(options, false);
+  const workflowId = rolloutWorkflowId(identityDomain, patchId);
+  const t = await connectTemporal();
+  try {
+    let handle;
+    try {
+      handle = await t.client.workflow.start('rollingPatch', { taskQueue: t.taskQueue, workflowId, args: [input], workflowIdConflictPolicy: 'FAIL' });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new CliError(`a rollout of ${patchId} in [${identityDomain}] is already running: dbaas patch status ${workflowId}`, EXIT.busy);
+      throw err;
+    }
+    if (!options.wait) {
+      if (options.json) console.log(JSON.stringify({ workflowId, runId: handle.firstExecutionRunId, status: 'started' }));
+      else console.log(`Started rollout ${workflowId}\nFollow it: dbaas patch status ${workflowId} --wait`);
+      return EXIT.ok;
+    }
+    return await follow(handle, options.json);
+  } finally {
+    await t.close();
+  }
+}
+
+export async function patchStatusCommand(workflowId: string, options: { wait?: boolean; json?: boolean }): Promise<number> {
+  const t = await connectTemporal();
+  try {
+    const handle = t.client.workflow.getHandle(workflowId);
+    if (options.wait) return await follow(handle, options.json);
+    let progress: RolloutProgress;
+    try {
+      progress = await handle.query(rolloutProgressQuery);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new CliError(`no rollout ${workflowId}`, EXIT.notFound);
+      throw err;
+    }
+    console.log(options.json ? JSON.stringify(progress, null, 2) : renderTable(progress));
+    return EXIT.ok;
+  } finally {
+    await t.close();
+  }
+}
+
+const CONTROLS = { pause: pauseUpdate, resume: resumeUpdate, approve: approveUpdate, abort: abortUpdate } as const;
+
+export async function patchControlCommand(action: keyof typeof CONTROLS, workflowId: string, options: { reason?: string }): Promise<number> {
+  const t = await connectTemporal();
+  try {
+    const handle = t.client.workflow.getHandle(workflowId);
+    try {
+      const state = await handle.executeUpdate(CONTROLS[action], { args: [{ by: os.userInfo().username, ...(options.reason ? { reason: options.reason } : {}) }] });
+      console.log(`${action}: accepted; the rollout is ${state}`);
+      return EXIT.ok;
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw new CliError(`${action} refused: ${(err.cause as Error | undefined)?.message ?? err.message}`, EXIT.invalid);
+      if (err instanceof WorkflowNotFoundError) throw new CliError(`no running rollout ${workflowId}`, EXIT.notFound);
+      throw err;
+    }
+  } finally {
+    await t.close();
+  }
+}
