@@ -52,6 +52,8 @@ export const rollingPatchInputSchema = z
     /** Estimated minutes one patch job takes (for the plan's duration). */
     estimatedPatchMinutes: z.number().min(0).default(30),
     contacts: z.array(contactSchema).max(20).default([]),
+    /** Continue as new at a batch boundary once the run's history has this many events. */
+    continueAsNewAfterEvents: z.number().int().min(20).max(40_000).default(3_000),
     /** Plan only: precheck and batch, change nothing. */
     dryRun: z.boolean().default(false),
     requestedBy: z.string().max(200).optional(),

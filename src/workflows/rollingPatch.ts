@@ -43,8 +43,6 @@ import { rootMessage, validateInput } from './operation';
 import { patchService } from './patchService';
 import { rollbackServicePatch } from './rollbackServicePatch';
 
-/** Continue-as-new at a batch boundary once the history has this many events (the server suggests at ~4k). */
-const HISTORY_EVENTS_BEFORE_CONTINUE = 3_000;
 const PRECHECK_CHUNK = 100;
 
 /** What a run hands to the next one when it continues as new. */
@@ -191,7 +189,8 @@ export async function rollingPatch(input: RollingPatchInput, carried?: CarriedSt
   const firstBatchOfRun = p.currentBatch;
   while (p.currentBatch < p.batches.length && !s.aborted && !s.stopReason) {
     const b = p.currentBatch;
-    if (b > firstBatchOfRun && workflowInfo().historyLength > HISTORY_EVENTS_BEFORE_CONTINUE) {
+    // Below the server's suggestion (~4k events) by default, so a batch of 200 children still fits in one run.
+    if (b > firstBatchOfRun && (workflowInfo().historyLength > opts.continueAsNewAfterEvents || workflowInfo().continueAsNewSuggested)) {
       await Promise.allSettled(pending);
       await condition(allHandlersFinished);
       return continueAsNew<typeof rollingPatch>(input, s);

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { abortUpdate, approveUpdate, pauseUpdate, resumeUpdate, rolloutProgressQuery, type RolloutResult, type RollingPatchInput } from '../../src/shared/patching';
+import { abortUpdate, approveSignal, approveUpdate, pauseSignal, pauseUpdate, resumeSignal, resumeUpdate, rolloutProgressQuery, type RolloutResult, type RollingPatchInput } from '../../src/shared/patching';
 import { auditReader, cliEnvFor, cliFor, startFileStack, uniqueName, waitUntil, type FileStack } from '../helpers/harness';
 import { recordHistory } from '../helpers/histories';
 
@@ -240,5 +240,35 @@ describe('dbaas patch', () => {
       expect(r.code).toBe(2);
       expect(r.out).toContain(message);
     }
+  });
+});
+
+describe('rollingPatch across continue-as-new', () => {
+  it('keeps its state, approvals and a pause sent as a signal when it continues as new between batches', async () => {
+    const { domain, names } = fleet(4, 'can');
+    s.sim.configure({ jobDurationMs: { patch: 1500 } });
+    const handle = await start({ identityDomain: domain, services: names, maxParallel: 1, approval: 'first', continueAsNewAfterEvents: 20 });
+    await waitUntil('approval', () => handle.query(rolloutProgressQuery), (p) => p.state === 'awaiting_approval');
+    await handle.signal(approveSignal, {});
+    await waitUntil('second batch', () => handle.query(rolloutProgressQuery), (p) => p.currentBatch === 1 && (p.counts.patching ?? 0) === 1);
+    await handle.signal(pauseSignal, { reason: 'look at the canary' });
+    const paused = await waitUntil('paused in a later run', () => handle.query(rolloutProgressQuery), (p) => p.state === 'paused');
+    expect(paused.runsSoFar).toBeGreaterThan(0);
+    expect(paused.counts).toEqual({ patched: 2, pending: 2 });
+    await handle.signal(resumeSignal, {});
+    const result = (await handle.result()) as RolloutResult;
+    expect(result.state).toBe('completed');
+    expect(result.progress.counts).toEqual({ patched: 4 });
+    expect(result.progress.runsSoFar).toBeGreaterThanOrEqual(2);
+    for (const n of names) expect(level(domain, n)).toBe(LEVEL);
+  });
+
+  it('stops before patching anything when a precheck fails under precheckPolicy stop', async () => {
+    const { domain, names } = fleet(3, 'pcs');
+    s.sim.faults.replace({ triggers: [{ action: 'precheck-finding', route: 'precheck', serviceName: names[1], message: 'Patch conflicts with one-off 30001234' }] });
+    const result = (await (await start({ identityDomain: domain, services: names, precheckPolicy: 'stop' })).result()) as RolloutResult;
+    expect(result.state).toBe('halted');
+    expect(result.progress.reason).toContain(`precheck failed on 1 service(s): ${names[1]}`);
+    for (const n of names) expect(s.sim.state.jobsOf(domain, n).filter((j) => j.requestName === 'patch')).toHaveLength(0);
   });
 });
