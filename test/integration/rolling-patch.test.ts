@@ -12,13 +12,20 @@ const LEVEL = '12.2.0.1.190416';
 let s: FileStack;
 let hooks: { url: string; events: { event: string; [k: string]: unknown }[]; close: () => void };
 
-async function webhookReceiver() {
+/** Collects webhook calls; the first `failFirst` calls of each event kind answer 503. */
+async function webhookReceiver(failFirst = 0) {
   const events: { event: string }[] = [];
+  const attempts = new Map<string, number>();
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
-      events.push(JSON.parse(body) as { event: string });
+      const event = JSON.parse(body) as { event: string; rollout: string };
+      const key = `${event.rollout}:${event.event}:${JSON.stringify(event)}`;
+      const n = (attempts.get(key) ?? 0) + 1;
+      attempts.set(key, n);
+      if (n <= failFirst) return void res.writeHead(503).end();
+      events.push(event);
       res.writeHead(204).end();
     });
   });
@@ -103,6 +110,20 @@ describe('rollingPatch', () => {
     expect(names.map((n) => level(domain, n))).toEqual([LEVEL, LEVEL, LEVEL, '12.2.0.1.0', '12.2.0.1.0', '12.2.0.1.0']);
     expect(result.progress.services[names[4]!]?.state).toBe('skipped');
     expect(s.sim.state.jobsOf(domain, names[4]!).filter((j) => j.requestName === 'patch')).toHaveLength(0);
+  });
+
+  it('retries a failing webhook and never waits on a dead one', async () => {
+    const flaky = await webhookReceiver(2);
+    try {
+      const { domain, names } = fleet(2, 'hook');
+      const handle = await start({ identityDomain: domain, services: names, maxParallel: 2, contacts: [{ url: flaky.url }, { url: 'http://127.0.0.1:9/dead' }] });
+      const result = (await handle.result()) as RolloutResult;
+      expect(result.state).toBe('completed');
+      const mine = flaky.events.filter((e) => (e as { rollout?: string }).rollout === handle.workflowId).map((e) => e.event);
+      expect(mine).toEqual(expect.arrayContaining(['started', 'batch_finished', 'finished']));
+    } finally {
+      flaky.close();
+    }
   });
 
   it('counts a service that stays unhealthy after its patch as failed (health gate)', async () => {
