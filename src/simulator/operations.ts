@@ -20,19 +20,23 @@ export interface OperationsContext {
   log: (line: string) => void;
 }
 
-export class CloudOperations {
-  constructor(private readonly ctx: OperationsContext) {}
+/** What the simulated cloud's request handlers share: finding a visible instance, refusing a busy one. */
+export abstract class InstanceOperations {
+  constructor(protected readonly ctx: OperationsContext) {}
 
-  private existing(domain: string, name: string): SimInstance {
+  protected existing(domain: string, name: string): SimInstance {
     const instance = this.ctx.state.instance(domain, name);
     if (!instance || this.ctx.now() < instance.visibleAt) throw new HttpError(404, NOT_FOUND_TEXT);
     return instance;
   }
 
-  private refuseIfBusy(instance: SimInstance): void {
+  protected refuseIfBusy(instance: SimInstance): void {
     const busy = this.ctx.state.activeJob(instance);
     if (busy) throw new HttpError(400, `Service [${instance.name}] is busy: ${busy.operation} (job ${busy.id}) is in progress; try again when it has finished`);
   }
+}
+
+export class CloudOperations extends InstanceOperations {
 
   create(domain: string, raw: unknown): SimJob {
     const body = asObject(raw);

@@ -2,8 +2,8 @@
 // version, precheck jobs with findings, apply jobs that patch a RAC service's nodes one after the
 // other, rollback of an applied patch, and the applied list.
 import type { FaultInjector } from './faults';
-import { asObject, HttpError, NOT_FOUND_TEXT } from './http-util';
-import type { OperationsContext } from './operations';
+import { asObject, HttpError } from './http-util';
+import { InstanceOperations } from './operations';
 import type { SimInstance, SimJob } from './state';
 
 export interface CatalogPatch {
@@ -63,21 +63,9 @@ export function availablePatches(i: SimInstance): CatalogPatch[] {
   return (PATCH_CATALOG[i.version] ?? []).filter((p) => compareLevels(p.releaseVersion, i.patchLevel) > 0 && !applied.has(p.patchId));
 }
 
-export class PatchOperations {
-  constructor(
-    private readonly ctx: OperationsContext,
-    private readonly faults: FaultInjector,
-  ) {}
-
-  private existing(domain: string, name: string): SimInstance {
-    const instance = this.ctx.state.instance(domain, name);
-    if (!instance || this.ctx.now() < instance.visibleAt) throw new HttpError(404, NOT_FOUND_TEXT);
-    return instance;
-  }
-
-  private refuseIfBusy(instance: SimInstance): void {
-    const busy = this.ctx.state.activeJob(instance);
-    if (busy) throw new HttpError(400, `Service [${instance.name}] is busy: ${busy.operation} (job ${busy.id}) is in progress; try again when it has finished`);
+export class PatchOperations extends InstanceOperations {
+  private get faults(): FaultInjector {
+    return this.ctx.faults;
   }
 
   available(domain: string, name: string) {

@@ -61,19 +61,9 @@ export class DbcsSimulator {
     this.username = options.username ?? 'dbaas';
     this.password = options.password ?? 'simulator';
     this.log = options.log ?? (() => undefined);
-    this.ops = new CloudOperations({
-      state: this.state,
-      faults: this.faults,
-      durations: () => this.durations,
-      visibilityDelayMs: this.visibilityDelayMs,
-      username: this.username,
-      now: this.now,
-      log: this.log,
-    });
-    this.patches = new PatchOperations(
-      { state: this.state, faults: this.faults, durations: () => this.durations, visibilityDelayMs: this.visibilityDelayMs, username: this.username, now: this.now, log: this.log },
-      this.faults,
-    );
+    const context = { state: this.state, faults: this.faults, durations: () => this.durations, visibilityDelayMs: this.visibilityDelayMs, username: this.username, now: this.now, log: this.log };
+    this.ops = new CloudOperations(context);
+    this.patches = new PatchOperations(context);
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         this.log(`internal error: ${String(err)}`);

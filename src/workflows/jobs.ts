@@ -2,6 +2,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { SubmitResult } from '../activities';
 import { cloud, waits } from './activity-proxies';
+import type { ServiceSummary, OperationResult } from '../shared/schemas';
 import type { ServiceOperation } from './operation';
 
 export interface ServiceRef {
@@ -49,4 +50,13 @@ export async function submitAndWait(
     throw ApplicationFailure.nonRetryable(`${requestName} job ${jobId} ended Failed: ${outcome.messages.at(-1) ?? 'no message'}`, 'JobFailed');
   }
   return submitted;
+}
+
+/** Ends a successful change: reads the service as it is now, audits `succeeded`, builds the result. */
+export async function finishChange(op: ServiceOperation, ref: ServiceRef, before: ServiceSummary, extra: Partial<OperationResult> = {}): Promise<OperationResult> {
+  const after = await cloud.findService(ref);
+  op.after = op.after ?? auditState(after);
+  op.finish();
+  await op.audit('succeeded');
+  return { before, after, jobIds: op.jobIds, durationMs: op.elapsedMs, ...extra };
 }

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { OperationResult } from '../shared/schemas';
 import { identityDomainSchema } from '../shared/schemas';
 import { cloud, waits } from './activity-proxies';
-import { auditState, requireService, submitAndWait } from './jobs';
+import { finishChange, requireService, submitAndWait } from './jobs';
 import { ServiceOperation, validateInput } from './operation';
 
 export const patchServiceInputSchema = z.object({
@@ -42,11 +42,7 @@ export async function patchService(input: PatchServiceInput): Promise<OperationR
       await op.step('soak', () => sleep(v.soakSeconds * 1000));
       await healthGate(op, ref, v.expectedLevel, 60, 'healthGateAfterSoak');
     }
-    const after = await cloud.findService(ref);
-    op.after = auditState(after);
-    op.finish();
-    await op.audit('succeeded');
-    return { before, after, jobIds: op.jobIds, durationMs: op.elapsedMs, patchLevel: v.expectedLevel };
+    return { ...(await finishChange(op, ref, before)), patchLevel: v.expectedLevel };
   } catch (err) {
     return op.fail(err);
   }

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { OperationResult } from '../shared/schemas';
 import { identityDomainSchema } from '../shared/schemas';
 import { cloud, waits } from './activity-proxies';
-import { auditState, requireService, submitAndWait } from './jobs';
+import { finishChange, requireService, submitAndWait } from './jobs';
 import { ServiceOperation, validateInput } from './operation';
 
 export const rollbackServicePatchInputSchema = z.object({
@@ -33,11 +33,7 @@ export async function rollbackServicePatch(input: RollbackServicePatchInput): Pr
     const health = await op.step('healthGate', () => waits.healthGate({ ...ref, expectedLevel: v.expectedLevel, timeoutMs: v.healthTimeoutSeconds * 1000 }));
     await op.audit(health.healthy ? 'health_gate_passed' : 'health_gate_failed', { key: `healthGate:${health.healthy}`, step: 'healthGate', details: { ...health } });
     if (!health.healthy) throw ApplicationFailure.nonRetryable(`after the rollback: ${health.reason}`, 'HealthGateFailed');
-    const after = await cloud.findService(ref);
-    op.after = auditState(after);
-    op.finish();
-    await op.audit('succeeded');
-    return { before, after, jobIds: op.jobIds, durationMs: op.elapsedMs };
+    return await finishChange(op, ref, before);
   } catch (err) {
     return op.fail(err);
   }

@@ -4,7 +4,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { scaleServiceInputSchema, type OperationResult, type ScaleServiceInput } from '../shared/schemas';
 import { cloud, waits } from './activity-proxies';
-import { auditState, requireService, submitAndWait } from './jobs';
+import { finishChange, requireService, submitAndWait } from './jobs';
 import { ServiceOperation, validateInput } from './operation';
 
 export async function scaleService(input: ScaleServiceInput): Promise<OperationResult> {
@@ -42,11 +42,7 @@ export async function scaleService(input: ScaleServiceInput): Promise<OperationR
       await op.step('confirmStorage', () => waits.waitForServiceStatus({ ...ref, want: ['Running'], failOn: ['Failed', 'Stopped'] }));
     }
 
-    const after = await cloud.findService(ref);
-    op.after = auditState(after);
-    op.finish();
-    await op.audit('succeeded');
-    return { before, after, jobIds: op.jobIds, durationMs: op.elapsedMs };
+    return await finishChange(op, ref, before);
   } catch (err) {
     return op.fail(err);
   }

@@ -7,35 +7,26 @@ import { startProcess, type ManagedProcess } from '../../scripts/lib/process';
 import { serviceWorkflowId, SEARCH_ATTRIBUTES } from '../../src/shared/contract';
 import { progressQuery } from '../../src/shared/messages';
 import type { BuildServiceInput, BuildServiceResult } from '../../src/shared/schemas';
-import type { DbcsSimulator } from '../../src/simulator/server';
 import { startCodecServer } from '../../src/worker/codec-server';
-import { auditTrail, codec, connectClient, sampleInput, startSimulator, startWorker, TEST_CODEC_KEY_FILE, TEST_PASSWORD, uniqueName, waitUntil } from '../helpers/harness';
+import { auditTrail, codec, sampleInput, startFileStack, TEST_CODEC_KEY_FILE, TEST_PASSWORD, uniqueName, waitUntil, type FileStack } from '../helpers/harness';
 import { recordHistory } from '../helpers/histories';
 
-const taskQueue = uniqueName('build');
-let sim: DbcsSimulator;
-let worker: ManagedProcess;
-let t: Awaited<ReturnType<typeof connectClient>>;
+let s: FileStack;
 
 beforeAll(async () => {
-  sim = await startSimulator();
-  [worker, t] = await Promise.all([startWorker({ taskQueue, simulatorUrl: sim.url }), connectClient()]);
+  s = await startFileStack('build');
 });
 
-afterAll(async () => {
-  await worker?.stop();
-  await t?.close();
-  await sim?.close();
-});
+afterAll(() => s?.stop());
 
 beforeEach(() => {
-  sim.faults.replace({});
-  sim.configure({ jobDurationMs: { create: 1500, delete: 800 } });
+  s.sim.faults.replace({});
+  s.sim.configure({ jobDurationMs: { create: 1500, delete: 800 } });
 });
 
 function start(input: BuildServiceInput): Promise<WorkflowHandle> {
-  return t.client.workflow.start('buildService', {
-    taskQueue,
+  return s.t.client.workflow.start('buildService', {
+    taskQueue: s.taskQueue,
     workflowId: serviceWorkflowId(input.identityDomain, input.service.serviceName),
     args: [input],
     workflowIdConflictPolicy: 'FAIL',
@@ -58,7 +49,7 @@ function storedText(history: temporal.api.history.v1.IHistory): string {
 }
 
 const eventsOf = async (workflowId: string) => (await auditTrail(workflowId)).map((e) => e.event);
-const liveNamed = (name: string) => sim.stats().instances.names.filter((n) => n.endsWith(`/${name}`));
+const liveNamed = (name: string) => s.sim.stats().instances.names.filter((n) => n.endsWith(`/${name}`));
 
 async function waitForStep(handle: WorkflowHandle, step: string): Promise<void> {
   await waitUntil(`step ${step}`, () => handle.query(progressQuery), (p) => p.step === step, 30_000);
@@ -75,7 +66,7 @@ describe('buildService', () => {
 
     expect(result.service).toMatchObject({ serviceName: name, status: 'Running', shape: 'oc3', version: '12.2.0.1' });
     expect(result.jobId).toMatch(/^\d+$/);
-    expect(sim.state.instance('testdomain', name)?.status).toBe('Running');
+    expect(s.sim.state.instance('testdomain', name)?.status).toBe('Running');
     expect(await eventsOf(handle.workflowId)).toEqual(['requested', 'started', 'succeeded']);
     const audit = await auditTrail(handle.workflowId);
     expect(audit[1]).toMatchObject({ jobId: result.jobId, requestedBy: 'test-suite', ticket: 'TEST-1', operation: 'buildService' });
@@ -93,7 +84,7 @@ describe('buildService', () => {
 
   it('keeps the admin password out of the history the server stores (payloads are encrypted)', async () => {
     expect(built).toBeDefined();
-    const raw = await t.rawClient.workflow.getHandle(built!.handle.workflowId).fetchHistory();
+    const raw = await s.t.rawClient.workflow.getHandle(built!.handle.workflowId).fetchHistory();
     const stored = storedText(raw);
     expect(stored).not.toContain(TEST_PASSWORD);
     expect(stored).not.toContain(Buffer.from(TEST_PASSWORD).toString('base64'));
@@ -113,16 +104,16 @@ describe('buildService', () => {
         'workflow', 'start',
         '--address', inject('temporalAddress'),
         '--type', 'buildService',
-        '--task-queue', taskQueue,
+        '--task-queue', s.taskQueue,
         '--workflow-id', workflowId,
         '--codec-endpoint', codecServer.url,
         '--input', JSON.stringify(sampleInput(name)),
       ]);
       expect(await cli.exited).toBe(0);
-      const result = (await t.client.workflow.getHandle(workflowId).result()) as BuildServiceResult;
+      const result = (await s.t.client.workflow.getHandle(workflowId).result()) as BuildServiceResult;
       expect(result.service.status).toBe('Running');
-      expect(sim.state.instance('testdomain', name)?.status).toBe('Running');
-      const raw = storedText(await t.rawClient.workflow.getHandle(workflowId).fetchHistory());
+      expect(s.sim.state.instance('testdomain', name)?.status).toBe('Running');
+      const raw = storedText(await s.t.rawClient.workflow.getHandle(workflowId).fetchHistory());
       expect(raw).not.toContain(TEST_PASSWORD);
     } finally {
       delete process.env.DBAAS_CODEC_KEY_FILE;
@@ -132,7 +123,7 @@ describe('buildService', () => {
 
   it('rolls back when the create job fails: nothing left, audit ends rolled_back, error names the step', async () => {
     const name = uniqueName('jobfail');
-    sim.faults.replace({ triggers: [{ action: 'fail-job', route: 'create', serviceName: name, message: 'ORA-01034: ORACLE not available' }] });
+    s.sim.faults.replace({ triggers: [{ action: 'fail-job', route: 'create', serviceName: name, message: 'ORA-01034: ORACLE not available' }] });
     const handle = await start(sampleInput(name));
     const failure = await failureOf(handle);
     expect(failure.message).toContain('step "waitForCreateJob"');
@@ -149,19 +140,19 @@ describe('buildService', () => {
     const handle = await start(sampleInput(name));
     await waitForStep(handle, 'waitForCreateJob');
     // The next view of this service (the confirmRunning step) is refused with a final 403.
-    sim.faults.replace({ triggers: [{ action: 'error', route: 'view', serviceName: name, status: 403, message: 'Forbidden: missing role DBaaS_Viewer', times: 1 }] });
+    s.sim.faults.replace({ triggers: [{ action: 'error', route: 'view', serviceName: name, status: 403, message: 'Forbidden: missing role DBaaS_Viewer', times: 1 }] });
     const failure = await failureOf(handle);
     expect(failure.message).toContain('step "confirmRunning"');
     expect(failure.message).toContain('403');
     expect(failure.message).toContain('missing role DBaaS_Viewer');
-    expect(sim.stats().jobs.delete.succeeded).toBeGreaterThan(0);
+    expect(s.sim.stats().jobs.delete.succeeded).toBeGreaterThan(0);
     expect(liveNamed(name)).toEqual([]);
     expect(await eventsOf(handle.workflowId)).toEqual(['requested', 'started', 'failed', 'rolled_back']);
   });
 
   it('rolls back when cancelled mid-way (the CLI Ctrl+C): nothing left, failed with the step named', async () => {
     const name = uniqueName('cancel');
-    sim.configure({ jobDurationMs: { create: 4000 } });
+    s.sim.configure({ jobDurationMs: { create: 4000 } });
     const handle = await start(sampleInput(name));
     await waitForStep(handle, 'waitForCreateJob');
     await handle.cancel();
@@ -175,8 +166,8 @@ describe('buildService', () => {
 
   it('succeeds with 30% of responses 500/503/429 and a lost create answer, with exactly one instance created', async () => {
     const name = uniqueName('flaky');
-    sim.resetStats();
-    sim.faults.replace({
+    s.sim.resetStats();
+    s.sim.faults.replace({
       all: { errorRate: 0.3, statuses: [500, 503, 429], retryAfterSeconds: 1 },
       // The first create is carried out but its answer is lost: the retry must adopt it, not create again.
       triggers: [{ action: 'drop-after', route: 'create', serviceName: name, times: 1 }],
@@ -185,7 +176,7 @@ describe('buildService', () => {
     const handle = await start(sampleInput(name));
     const result = (await handle.result()) as BuildServiceResult;
     expect(result.service.status).toBe('Running');
-    const stats = sim.stats();
+    const stats = s.sim.stats();
     expect(stats.instances.created).toBe(1);
     expect(stats.jobs.create.submitted).toBe(1);
     expect(stats.routes.create?.statuses.dropped).toBe(1);
@@ -198,24 +189,22 @@ describe('buildService', () => {
 
   it('survives a worker SIGKILL while the job runs: completes with one instance and no duplicate audit events', async () => {
     const name = uniqueName('crash');
-    sim.resetStats();
-    sim.configure({ jobDurationMs: { create: 6000 } });
+    s.sim.resetStats();
+    s.sim.configure({ jobDurationMs: { create: 6000 } });
     const handle = await start(sampleInput(name));
     await waitForStep(handle, 'waitForCreateJob');
-    worker.child.kill('SIGKILL');
-    await worker.exited;
-    worker = await startWorker({ taskQueue, simulatorUrl: sim.url });
+    await s.killAndRestartWorker();
     const result = (await handle.result()) as BuildServiceResult;
     expect(result.service.status).toBe('Running');
-    expect(sim.stats().instances.created).toBe(1);
-    expect(sim.stats().jobs.create.submitted).toBe(1);
+    expect(s.sim.stats().instances.created).toBe(1);
+    expect(s.sim.stats().jobs.create.submitted).toBe(1);
     const audit = await auditTrail(handle.workflowId);
     expect(audit.map((e) => e.event)).toEqual(['requested', 'started', 'succeeded']);
     expect(new Set(audit.map((e) => e.idempotencyKey)).size).toBe(audit.length);
   });
 
   it('rejects invalid input in the workflow before any cloud call', async () => {
-    sim.resetStats();
+    s.sim.resetStats();
     const name = uniqueName('bad');
     const input = sampleInput(name);
     input.service.edition = 'EE';
@@ -227,6 +216,6 @@ describe('buildService', () => {
     expect(failure.message).toContain('parameters.0.usableStorage');
     expect(failure.message).toContain('parameters.0.adminPassword');
     expect(failure.message).not.toContain('short');
-    expect(sim.stats().totalCalls).toBe(0);
+    expect(s.sim.stats().totalCalls).toBe(0);
   });
 });

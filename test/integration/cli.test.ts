@@ -3,28 +3,20 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startProcess, type ManagedProcess } from '../../scripts/lib/process';
+import { startProcess } from '../../scripts/lib/process';
 import { serviceWorkflowId } from '../../src/shared/contract';
-import type { DbcsSimulator } from '../../src/simulator/server';
-import { auditTrail, cliEnvFor, cliFor, connectClient, sampleInput, startSimulator, startWorker, uniqueName, waitUntil } from '../helpers/harness';
+import { auditTrail, cliEnvFor, cliFor, sampleInput, startFileStack, uniqueName, waitUntil, type FileStack } from '../helpers/harness';
 
-const taskQueue = uniqueName('cli');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'dbaas-cli-'));
-let sim: DbcsSimulator;
-let worker: ManagedProcess;
-let t: Awaited<ReturnType<typeof connectClient>>;
+let s: FileStack;
 
 beforeAll(async () => {
-  sim = await startSimulator();
-  [worker, t] = await Promise.all([startWorker({ taskQueue, simulatorUrl: sim.url }), connectClient()]);
-});
-afterAll(async () => {
-  await worker?.stop();
-  await t?.close();
-  await sim?.close();
+  s = await startFileStack('cli');
 });
 
-const { cli, startCli } = cliFor(() => cliEnvFor({ sim, taskQueue }));
+afterAll(() => s?.stop());
+
+const { cli, startCli } = cliFor(() => cliEnvFor(s));
 
 /** A spec file as an operator writes it: the create body, no password. */
 function specFile(name: string, mutate: (s: Record<string, unknown>) => void = () => undefined): string {
@@ -44,7 +36,7 @@ describe('dbaas CLI', () => {
     const result = JSON.parse(out.slice(out.indexOf('{'))) as { status: string; result: { service: { status: string } } };
     expect(result.status).toBe('succeeded');
     expect(result.result.service.status).toBe('Running');
-    expect(sim.state.instance('clidom', name)?.status).toBe('Running');
+    expect(s.sim.state.instance('clidom', name)?.status).toBe('Running');
     const audit = await auditTrail(serviceWorkflowId('clidom', name));
     expect(audit[0]).toMatchObject({ event: 'requested', ticket: 'CHG-7', requestedBy: os.userInfo().username });
 
@@ -61,9 +53,9 @@ describe('dbaas CLI', () => {
 
   it('shows live progress (step, elapsed time, job messages) without --json', async () => {
     const name = uniqueName('cli-live');
-    sim.configure({ jobDurationMs: { create: 5000 } });
+    s.sim.configure({ jobDurationMs: { create: 5000 } });
     const { code, out } = await cli(['build', specFile(name), '--domain', 'clidom', '--wait']);
-    sim.configure({ jobDurationMs: { create: 1500 } });
+    s.sim.configure({ jobDurationMs: { create: 1500 } });
     expect(code).toBe(0);
     expect(out).toMatch(/\[\s+\d+\.\ds\] waitForCreateJob job \d+ \[InProgress\]/);
     expect(out).toContain('Configuring Oracle Database');
@@ -71,13 +63,13 @@ describe('dbaas CLI', () => {
   });
 
   it('rejects an invalid spec before starting anything (exit 2, field named, no cloud call)', async () => {
-    sim.resetStats();
+    s.sim.resetStats();
     const name = uniqueName('cli-bad');
     const { code, out } = await cli(['build', specFile(name, (s) => (s.shape = 'oc42')), '--domain', 'clidom', '--wait']);
     expect(code).toBe(2);
     expect(out).toContain('service.shape: must be one of');
-    expect(sim.stats().totalCalls).toBe(0);
-    await expect(t.client.workflow.getHandle(serviceWorkflowId('clidom', name)).describe()).rejects.toThrow();
+    expect(s.sim.stats().totalCalls).toBe(0);
+    await expect(s.t.client.workflow.getHandle(serviceWorkflowId('clidom', name)).describe()).rejects.toThrow();
   });
 
   it('refuses a password written in the spec, and asks for one when none is set', async () => {
@@ -96,7 +88,7 @@ describe('dbaas CLI', () => {
   it('says which operation holds a busy service (exit 3), then cancels it with a rollback', async () => {
     const name = uniqueName('cli-busy');
     const workflowId = serviceWorkflowId('clidom', name);
-    sim.configure({ jobDurationMs: { create: 8000 } });
+    s.sim.configure({ jobDurationMs: { create: 8000 } });
     try {
       const first = await cli(['build', specFile(name), '--domain', 'clidom']);
       expect(first.code).toBe(0);
@@ -106,22 +98,22 @@ describe('dbaas CLI', () => {
       expect(second.out).toContain(`service [${name}] is busy: buildService (workflow ${workflowId}`);
       expect(second.out).toContain(`dbaas cancel ${workflowId}`);
 
-      await waitUntil('the create job', () => sim.state.instance('clidom', name), (i) => i !== undefined);
+      await waitUntil('the create job', () => s.sim.state.instance('clidom', name), (i) => i !== undefined);
       const cancel = await cli(['cancel', workflowId, '--wait']);
       expect(cancel.code).toBe(0);
       expect(cancel.out).toContain('rolled back');
-      expect(sim.state.instance('clidom', name)).toBeUndefined();
+      expect(s.sim.state.instance('clidom', name)).toBeUndefined();
       const status = await cli(['status', workflowId, '--json']);
       expect(status.code).toBe(1);
       expect(JSON.parse(status.out)).toMatchObject({ workflowStatus: 'FAILED', progress: { state: 'rolled_back' } });
     } finally {
-      sim.configure({ jobDurationMs: { create: 1500 } });
+      s.sim.configure({ jobDurationMs: { create: 1500 } });
     }
   });
 
   it('turns Ctrl+C during --wait into a cancellation that rolls back', async () => {
     const name = uniqueName('cli-int');
-    sim.configure({ jobDurationMs: { create: 8000 } });
+    s.sim.configure({ jobDurationMs: { create: 8000 } });
     try {
       const p = startCli(['build', specFile(name), '--domain', 'clidom', '--wait']);
       await p.waitFor(/waitForCreateJob/, 30_000);
@@ -131,9 +123,9 @@ describe('dbaas CLI', () => {
       expect(code).toBe(1);
       expect(out).toContain('Cancellation requested');
       expect(out).toMatch(/failed at step "waitForCreateJob": cancelled on request; rolled back/);
-      expect(sim.state.instance('clidom', name)).toBeUndefined();
+      expect(s.sim.state.instance('clidom', name)).toBeUndefined();
     } finally {
-      sim.configure({ jobDurationMs: { create: 1500 } });
+      s.sim.configure({ jobDurationMs: { create: 1500 } });
     }
   });
 
@@ -152,15 +144,15 @@ describe('dbaas CLI: every operation of the seed script', () => {
     const scale = await cli(['scale', name, '--domain', 'clidom', '--shape', 'oc4', '--storage', '10', '--usage', 'data', '--wait', '--ticket', 'CHG-9']);
     expect(scale.code).toBe(0);
     expect(scale.out).toMatch(/✔ scaleService succeeded: \[.+\] Running\/oc3 → Running\/oc4; storage 25 GB data/);
-    expect(sim.state.instance('clidom', name)).toMatchObject({ shape: 'oc4', usableStorageGb: 35 });
+    expect(s.sim.state.instance('clidom', name)).toMatchObject({ shape: 'oc4', usableStorageGb: 35 });
 
     const stop = await cli(['stop', name, '--domain', 'clidom', '--wait', '--json']);
     expect(stop.code).toBe(0);
     expect(JSON.parse(stop.out.slice(stop.out.indexOf('{')))).toMatchObject({ status: 'succeeded', result: { after: { status: 'Stopped' } } });
-    expect(sim.state.instance('clidom', name)?.status).toBe('Stopped');
+    expect(s.sim.state.instance('clidom', name)?.status).toBe('Stopped');
     expect((await cli(['start', name, '--domain', 'clidom', '--wait'])).code).toBe(0);
     expect((await cli(['restart', name, '--domain', 'clidom', '--wait'])).code).toBe(0);
-    expect(sim.state.instance('clidom', name)?.status).toBe('Running');
+    expect(s.sim.state.instance('clidom', name)?.status).toBe('Running');
 
     // Through the worker (embedded-store path) and straight from PostgreSQL: the same trail.
     const viaWorker = await cli(['audit', name, '--domain', 'clidom', '--json']);
@@ -183,11 +175,11 @@ describe('dbaas CLI: every operation of the seed script', () => {
     const del = await cli(['delete', name, '--domain', 'clidom', '--confirm', name, '--wait']);
     expect(del.code).toBe(0);
     expect(del.out).toContain('is gone');
-    expect(sim.state.instance('clidom', name)).toBeUndefined();
+    expect(s.sim.state.instance('clidom', name)).toBeUndefined();
   });
 
   it('rejects invalid operation requests before starting anything (exit 2)', async () => {
-    sim.resetStats();
+    s.sim.resetStats();
     for (const [args, message] of [
       [['scale', 'some-db', '--shape', 'oc99'], 'shape: must be one of'],
       [['scale', 'some-db', '--storage', '-20', '--usage', 'data'], 'storage can only grow'],
@@ -201,13 +193,13 @@ describe('dbaas CLI: every operation of the seed script', () => {
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.out).toContain(message);
     }
-    expect(sim.stats().totalCalls).toBe(0);
+    expect(s.sim.stats().totalCalls).toBe(0);
   });
 
   it('lists running operations and refuses a second one on the busy service, naming the holder', async () => {
     const name = uniqueName('cli-list').slice(0, 15);
     expect((await cli(['build', specFile(name), '--domain', 'clidom', '--wait'])).code).toBe(0);
-    sim.configure({ jobDurationMs: { control: 8000 } });
+    s.sim.configure({ jobDurationMs: { control: 8000 } });
     try {
       expect((await cli(['stop', name, '--domain', 'clidom'])).code).toBe(0);
       const busy = await cli(['scale', name, '--domain', 'clidom', '--shape', 'oc5']);
@@ -217,9 +209,9 @@ describe('dbaas CLI: every operation of the seed script', () => {
       const rows = JSON.parse((await cli(['list', '--domain', 'clidom', '--operation', 'changeLifecycle', '--json'])).out) as { workflowId: string; operation: string; step?: string }[];
       expect(rows.find((r) => r.workflowId === serviceWorkflowId('clidom', name))).toMatchObject({ operation: 'changeLifecycle' });
       expect((await cli(['status', serviceWorkflowId('clidom', name), '--wait'])).code).toBe(0);
-      expect(sim.state.instance('clidom', name)?.status).toBe('Stopped');
+      expect(s.sim.state.instance('clidom', name)?.status).toBe('Stopped');
     } finally {
-      sim.configure({ jobDurationMs: { control: 1500 } });
+      s.sim.configure({ jobDurationMs: { control: 1500 } });
     }
   });
 
@@ -228,18 +220,18 @@ describe('dbaas CLI: every operation of the seed script', () => {
     expect((await cli(['build', specFile(name), '--domain', 'clidom', '--wait'])).code).toBe(0);
     const execute = async (type: string, input: Record<string, unknown>) => {
       const p = startProcess('temporal', inject('temporalCli'), [
-        'workflow', 'execute', '--address', inject('temporalAddress'), '--type', type, '--task-queue', taskQueue,
+        'workflow', 'execute', '--address', inject('temporalAddress'), '--type', type, '--task-queue', s.taskQueue,
         '--workflow-id', serviceWorkflowId('clidom', name), '--input', JSON.stringify({ identityDomain: 'clidom', serviceName: name, ...input }),
       ]);
       expect(await p.exited, p.output.join('\n')).toBe(0);
     };
     await execute('scaleService', { shape: 'oc2m' });
-    expect(sim.state.instance('clidom', name)?.shape).toBe('oc2m');
+    expect(s.sim.state.instance('clidom', name)?.shape).toBe('oc2m');
     await execute('changeLifecycle', { lifecycleState: 'stop' });
-    expect(sim.state.instance('clidom', name)?.status).toBe('Stopped');
+    expect(s.sim.state.instance('clidom', name)?.status).toBe('Stopped');
     await execute('changeLifecycle', { lifecycleState: 'start' });
-    expect(sim.state.instance('clidom', name)?.status).toBe('Running');
+    expect(s.sim.state.instance('clidom', name)?.status).toBe('Running');
     await execute('deleteService', { confirm: name });
-    expect(sim.state.instance('clidom', name)).toBeUndefined();
+    expect(s.sim.state.instance('clidom', name)).toBeUndefined();
   });
 });

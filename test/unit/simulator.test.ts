@@ -27,6 +27,20 @@ async function call(method: string, path: string, options: { body?: unknown; hea
 
 const spec = (name: string) => sampleInput(name).service;
 
+/** A Running service (its create job done), single instance or RAC. */
+async function running(name: string, rac = false) {
+  const body = spec(name);
+  if (rac) {
+    body.edition = 'EE_EP';
+    body.parameters![0]!.isRac = 'yes';
+  }
+  await call('POST', `${API_BASE}/dom`, { body });
+  clock += 10_000;
+}
+
+/** The job a 202 answer's Location points to. */
+const jobOf = async (res: { headers: Record<string, unknown> }) => (await call('GET', new URL(String(res.headers.location)).pathname)).json;
+
 beforeEach(async () => {
   clock = 1_700_000_000_000;
   sim = new DbcsSimulator({ username: SIM_USER, password: SIM_PASSWORD, now: () => clock, jobDurationMs: { create: 10_000, delete: 4_000 }, visibilityDelayMs: 1_000 });
@@ -152,16 +166,6 @@ describe('DBCS simulator', () => {
 });
 
 describe('DBCS simulator: scale and lifecycle', () => {
-  async function running(name: string, rac = false) {
-    const body = spec(name);
-    if (rac) {
-      body.edition = 'EE_EP';
-      body.parameters![0]!.isRac = 'yes';
-    }
-    await call('POST', `${API_BASE}/dom`, { body });
-    clock += 10_000;
-  }
-  const jobOf = async (res: { headers: Record<string, unknown> }) => (await call('GET', new URL(String(res.headers.location)).pathname)).json;
 
   it('scales the shape through Maintenance, under status/scale/job', async () => {
     await running('s1');
@@ -239,16 +243,6 @@ describe('DBCS simulator: scale and lifecycle', () => {
 
 describe('DBCS simulator: patching', () => {
   const PATCH_BASE = '/paas/api/v1.1/instancemgmt/dom/services/dbaas/instances';
-  async function running(name: string, rac = false) {
-    const body = spec(name);
-    if (rac) {
-      body.edition = 'EE_EP';
-      body.parameters![0]!.isRac = 'yes';
-    }
-    await call('POST', `${API_BASE}/dom`, { body });
-    clock += 10_000;
-  }
-  const jobOf = async (res: { headers: Record<string, unknown> }) => (await call('GET', new URL(String(res.headers.location)).pathname)).json;
 
   it('lists the patches available for the version and level', async () => {
     await running('p1');
