@@ -15,7 +15,7 @@ const dataConverter = { payloadCodecs: [codec()] };
 describe('recorded histories replay', () => {
   it('has histories to replay', () => {
     expect(histories).toEqual(
-      expect.arrayContaining(['buildService-success.json', 'buildService-rolled-back.json', 'scaleService-success.json', 'scaleService-rolled-back.json', 'changeLifecycle-stop.json', 'deleteService-success.json', 'rollingPatch-success.json', 'rollingPatch-rolled-back.json', 'patchService-success.json', 'rollbackServicePatch-success.json']),
+      expect.arrayContaining(['buildService-success.json', 'buildService-rolled-back.json', 'scaleService-success.json', 'scaleService-rolled-back.json', 'changeLifecycle-stop.json', 'deleteService-success.json', 'rollingPatch-success.json', 'rollingPatch-rolled-back.json', 'patchService-success.json', 'rollbackServicePatch-success.json', 'maintainService-drift.json']),
     );
   });
 

@@ -12,6 +12,8 @@ export interface DevServerOptions {
   codecEndpoint?: string;
   namespace?: string;
   echo?: boolean;
+  /** More `start-dev` flags, e.g. `--dynamic-config-value KEY=VALUE`. */
+  extraArgs?: string[];
 }
 
 export function searchAttributeArgs(): string[] {
@@ -26,6 +28,7 @@ export async function startDevServer(options: DevServerOptions): Promise<{ proce
   if (options.uiPort) args.push('--ui-port', String(options.uiPort));
   else args.push('--headless');
   if (options.codecEndpoint) args.push('--ui-codec-endpoint', options.codecEndpoint);
+  args.push(...(options.extraArgs ?? []));
   const proc = startProcess('temporal', cli, args, { echo: options.echo });
   const address = `127.0.0.1:${options.port}`;
   await waitForTemporal(address, proc);

@@ -1,6 +1,6 @@
 // The audit trail: one table of events, each with an idempotency key so a retried write is a no-op.
 
-export const AUDIT_EVENTS = ['requested', 'started', 'succeeded', 'failed', 'rolled_back', 'rollback_failed', 'precheck_passed', 'precheck_failed', 'health_gate_passed', 'health_gate_failed'] as const;
+export const AUDIT_EVENTS = ['requested', 'started', 'succeeded', 'failed', 'rolled_back', 'rollback_failed', 'precheck_passed', 'precheck_failed', 'health_gate_passed', 'health_gate_failed', 'drift_detected', 'action_taken', 'action_failed', 'needs_attention', 'maintenance_ended'] as const;
 export type AuditEventName = (typeof AUDIT_EVENTS)[number];
 
 export interface AuditEventInput {

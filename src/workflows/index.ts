@@ -3,6 +3,7 @@ export { auditTrail } from './auditTrail';
 export { buildService } from './buildService';
 export { changeLifecycle } from './changeLifecycle';
 export { deleteService } from './deleteService';
+export { maintainService } from './maintainService';
 export { patchService } from './patchService';
 export { rollbackServicePatch } from './rollbackServicePatch';
 export { rollingPatch } from './rollingPatch';

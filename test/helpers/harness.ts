@@ -65,8 +65,8 @@ export async function startWorker(options: WorkerOptions): Promise<ManagedProces
   return worker;
 }
 
-export async function connectClient(): Promise<{ client: Client; rawClient: Client; close: () => Promise<void> }> {
-  const connection = await Connection.connect({ address: inject('temporalAddress') });
+export async function connectClient(address = inject('temporalAddress')): Promise<{ client: Client; rawClient: Client; close: () => Promise<void> }> {
+  const connection = await Connection.connect({ address });
   return {
     client: new Client({ connection, namespace: 'default', dataConverter: { payloadCodecs: [codec()] } }),
     // No codec: sees payloads exactly as the server stores them.
@@ -134,10 +134,12 @@ export interface FileStack {
   stop(): Promise<void>;
 }
 
-export async function startFileStack(prefix: string, simulator: SimulatorOptions = {}): Promise<FileStack> {
+/** `temporalAddress`: a dev server of the file's own (e.g. with its own dynamic config) instead of the shared one. */
+export async function startFileStack(prefix: string, simulator: SimulatorOptions = {}, temporalAddress = inject('temporalAddress')): Promise<FileStack> {
   const sim = await startSimulator(simulator);
   const taskQueue = uniqueName(prefix);
-  const [worker, t] = await Promise.all([startWorker({ taskQueue, simulatorUrl: sim.url }), connectClient()]);
+  const env = { TEMPORAL_ADDRESS: temporalAddress };
+  const [worker, t] = await Promise.all([startWorker({ taskQueue, simulatorUrl: sim.url, env }), connectClient(temporalAddress)]);
   const stack: FileStack = {
     sim,
     taskQueue,
@@ -146,7 +148,7 @@ export async function startFileStack(prefix: string, simulator: SimulatorOptions
     async killAndRestartWorker() {
       stack.worker.child.kill('SIGKILL');
       await stack.worker.exited;
-      stack.worker = await startWorker({ taskQueue, simulatorUrl: sim.url });
+      stack.worker = await startWorker({ taskQueue, simulatorUrl: sim.url, env });
     },
     async stop() {
       await stack.worker.stop();

@@ -1,0 +1,77 @@
+// The maintainService contract: desired state, input, progress and control messages.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { z } from 'zod';
+import { contactSchema } from './patching';
+import { identityDomainSchema } from './schemas';
+import { SHAPE_NAMES } from './shapes';
+
+export const desiredStateSchema = z.object({
+  status: z.enum(['Running', 'Stopped']).default('Running'),
+  shape: z.enum(SHAPE_NAMES, { errorMap: () => ({ message: `must be one of ${SHAPE_NAMES.join(', ')}` }) }).optional(),
+  /** The data volume must be at least this big (GB); storage only grows. */
+  minStorageGb: z.number().int().min(15).max(4096).optional(),
+});
+export type DesiredState = z.infer<typeof desiredStateSchema>;
+export type DesiredStateInput = z.input<typeof desiredStateSchema>;
+
+export const maintainServiceInputSchema = z.object({
+  identityDomain: identityDomainSchema,
+  serviceName: z.string().min(1).max(50),
+  desired: desiredStateSchema.default({}),
+  passIntervalSeconds: z.number().int().min(1).max(86_400).default(60),
+  /** A service counts as failed only after being unhealthy this long (Occopus: 600 s). */
+  healthTimeoutSeconds: z.number().int().min(0).max(86_400).default(600),
+  /** Recoveries (restarts) that may fail in a row before the service is marked needs_attention. */
+  restartLimit: z.number().int().min(1).max(100).default(3),
+  contacts: z.array(contactSchema).max(20).default([]),
+  requestedBy: z.string().max(200).optional(),
+  ticket: z.string().max(200).optional(),
+});
+export type MaintainServiceInput = z.input<typeof maintainServiceInputSchema>;
+export type MaintainOptions = z.output<typeof maintainServiceInputSchema>;
+
+export interface PassRecord {
+  pass: number;
+  at: string;
+  observed?: { status: string; shape?: string; usableStorageGb?: number };
+  drift: string[];
+  action?: string;
+  outcome?: 'done' | 'failed' | 'busy' | 'skipped';
+  error?: string;
+}
+
+export interface MaintainProgress {
+  identityDomain: string;
+  serviceName: string;
+  desired: DesiredState;
+  /** A setDesired not yet realised: the next pass applies it. */
+  pendingDesired?: DesiredState;
+  state: 'maintaining' | 'paused' | 'needs_attention' | 'detached' | 'deleted';
+  lastPass?: PassRecord;
+  /** The last passes that found drift or acted (newest last). */
+  recent: PassRecord[];
+  counters: { passes: number; drifts: number; actions: number; failedActions: number; recoveries: number; runs: number };
+  unhealthySince?: string;
+  consecutiveRecoveryFailures: number;
+  nextRecoveryAt?: string;
+  attentionNotified: boolean;
+}
+
+export interface MaintainResult {
+  ended: 'detached' | 'deleted';
+  progress: MaintainProgress;
+}
+
+export const maintainProgressQuery = defineQuery<MaintainProgress>('progress');
+export const setDesiredUpdate = defineUpdate<DesiredState, [DesiredStateInput]>('setDesired');
+export const detachUpdate = defineUpdate<string, [{ reason?: string }]>('detach');
+export const maintainPauseUpdate = defineUpdate<string, [{ reason?: string }]>('pause');
+export const maintainResumeUpdate = defineUpdate<string, [{ reason?: string }]>('resume');
+export const setDesiredSignal = defineSignal<[DesiredStateInput]>('setDesired');
+export const detachSignal = defineSignal<[{ reason?: string }]>('detach');
+export const maintainPauseSignal = defineSignal<[{ reason?: string }]>('pause');
+export const maintainResumeSignal = defineSignal<[{ reason?: string }]>('resume');
+
+export function maintainWorkflowId(identityDomain: string, serviceName: string): string {
+  return `maintain:${identityDomain}:${serviceName}`;
+}
