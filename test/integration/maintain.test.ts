@@ -57,7 +57,7 @@ describe('maintainService', () => {
     await outOfBand('POST', domain, name, { lifecycleState: 'stop' });
     await waitUntil('stopped', () => status(domain, name), (st) => st === 'Stopped');
     const stoppedAtPass = (await handle.query(maintainProgressQuery)).counters.passes;
-    const p = await waitUntil('started again', () => handle.query(maintainProgressQuery), (x) => x.counters.actions >= 1, 30_000);
+    const p = await waitUntil('started again', () => handle.query(maintainProgressQuery), (x) => x.recent.some((r) => r.action === 'start' && r.outcome === 'done'), 30_000);
     expect(status(domain, name)).toBe('Running');
     expect(p.recent.find((r) => r.action === 'start')!.pass).toBeLessThanOrEqual(stoppedAtPass + 2);
     const trail = await (await auditReader()).query({ identityDomain: domain, serviceName: name });
