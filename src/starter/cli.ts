@@ -5,6 +5,7 @@ import { CliError, EXIT } from './exit-codes';
 import { auditCommand, listCommand } from './history';
 import { cancelCommand, jobCommand, statusCommand, viewCommand } from './inspect';
 import { deleteCommand, lifecycleCommand, scaleCommand } from './operations';
+import { maintainActionCommand, maintainAttachCommand, maintainListCommand } from './maintain';
 import { patchControlCommand, patchPlanCommand, patchStartCommand, patchStatusCommand } from './patch';
 
 function run(action: () => Promise<number>): Promise<void> {
@@ -139,6 +140,40 @@ export function buildProgram(): Command {
       .description({ pause: 'finish the batch in flight, then wait', resume: 'go on after a pause', approve: 'let the waiting batch start', abort: 'stop and apply the failure policy' }[action])
       .action((id: string, opts) => run(() => patchControlCommand(action, id, opts)));
   }
+
+  const maintain = program.command('maintain').description('keep services at their desired state: attach, detach, status, scale, pause, resume, list');
+  const desiredOptions = (c: Command) =>
+    c
+      .addOption(domainOption())
+      .option('--status <Running|Stopped>', 'desired status (default Running)')
+      .option('--shape <shape>', 'desired shape')
+      .option('--min-storage <GB>', 'the data volume must be at least this big')
+      .option('--json', 'machine-readable output');
+  desiredOptions(maintain.command('attach').argument('<service>', 'service name').description('start maintaining a service'))
+    .option('--interval <seconds>', 'seconds between passes (default 60)')
+    .option('--health-timeout <seconds>', 'unhealthy this long counts as failed (default 600)')
+    .option('--restart-limit <n>', 'failed recoveries in a row before needs_attention (default 3)')
+    .option('--contact <url>', 'webhook told of drift, actions and needs_attention (repeatable)', (v: string, all: string[] = []) => [...all, v])
+    .action((service: string, opts) => run(() => maintainAttachCommand(service, opts)));
+  desiredOptions(maintain.command('scale').argument('<service>', 'service name').description('change the desired state; the next pass realises it')).action((service: string, opts) =>
+    run(() => maintainActionCommand('scale', service, opts)),
+  );
+  for (const action of ['detach', 'status', 'pause', 'resume'] as const) {
+    maintain
+      .command(action)
+      .argument('<service>', 'service name')
+      .addOption(domainOption())
+      .option('--reason <text>', 'recorded with the request')
+      .option('--json', 'machine-readable output')
+      .description({ detach: 'stop maintaining (nothing is torn down)', status: 'last pass, drift, actions and counters', pause: 'stop acting (passes still observe)', resume: 'act again' }[action])
+      .action((service: string, opts) => run(() => maintainActionCommand(action, service, opts)));
+  }
+  maintain
+    .command('list')
+    .addOption(domainOption())
+    .option('--json', 'machine-readable output')
+    .description('every maintained service, its state and last action')
+    .action((opts) => run(() => maintainListCommand(opts)));
 
   program
     .command('view')

@@ -5,7 +5,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { serviceWorkflowId } from '../../src/shared/contract';
 import { detachUpdate, maintainProgressQuery, maintainWorkflowId, setDesiredSignal, setDesiredUpdate, type MaintainResult, type MaintainServiceInput } from '../../src/shared/maintain';
-import { auditReader, startFileStack, uniqueName, waitUntil, type FileStack } from '../helpers/harness';
+import { auditReader, cliEnvFor, cliFor, startFileStack, uniqueName, waitUntil, type FileStack } from '../helpers/harness';
 import { recordHistory } from '../helpers/histories';
 
 let s: FileStack;
@@ -168,5 +168,28 @@ describe('maintainService across continue-as-new', () => {
       await own.stop();
       await server.process.stop('SIGTERM');
     }
+  });
+});
+
+describe('dbaas maintain', () => {
+  const { cli } = cliFor(() => cliEnvFor(s));
+
+  it('attaches, lists, changes the desired state, pauses, resumes and detaches', async () => {
+    const { domain, name } = service('cli');
+    const attach1 = await cli(['maintain', 'attach', name, '--domain', domain, '--interval', '1', '--shape', 'oc3']);
+    expect(attach1.code).toBe(0);
+    expect((await cli(['maintain', 'attach', name, '--domain', domain])).code).toBe(3);
+    expect((await cli(['maintain', 'attach', name, '--domain', domain, '--shape', 'oc99'])).out).toContain('shape: must be one of');
+    await waitUntil('listed', async () => JSON.parse((await cli(['maintain', 'list', '--domain', domain, '--json'])).out) as { service: string; state?: string }[], (rows) => rows.some((r) => r.service === name && r.state === 'maintaining'));
+    expect((await cli(['maintain', 'scale', name, '--domain', domain, '--min-storage', '40'])).out).toContain('"minStorageGb":40');
+    await waitUntil('storage grown', () => s.sim.state.instance(domain, name)?.usableStorageGb, (gb) => gb === 40, 30_000);
+    const status = await cli(['maintain', 'status', name, '--domain', domain]);
+    expect(status.out).toMatch(/maintaining; desired \{"status":"Running","shape":"oc3","minStorageGb":40\}/);
+    expect((await cli(['maintain', 'resume', name, '--domain', domain])).out).toContain('resume refused: not paused');
+    expect((await cli(['maintain', 'pause', name, '--domain', domain])).out).toContain('pause: accepted (paused)');
+    expect((await cli(['maintain', 'resume', name, '--domain', domain])).code).toBe(0);
+    expect((await cli(['maintain', 'detach', name, '--domain', domain])).out).toContain('no longer maintained');
+    expect((await cli(['maintain', 'status', name, '--domain', domain, '--json'])).code).toBe(0);
+    expect((await cli(['maintain', 'detach', 'nobody-here', '--domain', domain])).code).toBe(4);
   });
 });

@@ -1,0 +1,141 @@
+// `dbaas maintain attach|detach|status|scale|pause|resume|list`: keeping services at their desired state.
+import os from 'node:os';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { SEARCH_ATTRIBUTES } from '../shared/contract';
+import {
+  detachUpdate,
+  maintainPauseUpdate,
+  maintainProgressQuery,
+  maintainResumeUpdate,
+  maintainServiceInputSchema,
+  maintainWorkflowId,
+  setDesiredUpdate,
+  type MaintainProgress,
+} from '../shared/maintain';
+import { describeZodError } from '../shared/schemas';
+import { CliError, EXIT } from './exit-codes';
+import { connectTemporal } from './temporal';
+
+export interface MaintainOptions {
+  domain?: string;
+  status?: string;
+  shape?: string;
+  minStorage?: string;
+  interval?: string;
+  healthTimeout?: string;
+  restartLimit?: string;
+  contact?: string[];
+  reason?: string;
+  json?: boolean;
+}
+
+function domainOf(options: { domain?: string }): string {
+  const domain = options.domain ?? process.env.DBAAS_IDENTITY_DOMAIN;
+  if (!domain) throw new CliError('no identity domain: give --domain or set DBAAS_IDENTITY_DOMAIN', EXIT.invalid);
+  return domain;
+}
+
+const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+
+function desiredFrom(options: MaintainOptions) {
+  return Object.fromEntries(Object.entries({ status: options.status, shape: options.shape, minStorageGb: num(options.minStorage) }).filter(([, v]) => v !== undefined));
+}
+
+export function describeMaintained(p: MaintainProgress): string {
+  const last = p.lastPass;
+  const lines = [
+    `[${p.serviceName}] ${p.state}; desired ${JSON.stringify(p.desired)}${p.pendingDesired ? `, next pass: ${JSON.stringify(p.pendingDesired)}` : ''}`,
+    `passes ${p.counters.passes}, drifts ${p.counters.drifts}, actions ${p.counters.actions} (${p.counters.failedActions} failed, ${p.counters.recoveries} recoveries), runs ${p.counters.runs + 1}`,
+  ];
+  if (last) lines.push(`last pass ${last.at}: ${last.observed ? `${last.observed.status}/${last.observed.shape}` : 'no answer'}${last.drift.length ? `; drift: ${last.drift.join('; ')}` : ''}${last.action ? `; ${last.action} → ${last.outcome}` : ''}`);
+  return lines.join('\n');
+}
+
+export async function maintainAttachCommand(service: string, options: MaintainOptions): Promise<number> {
+  const identityDomain = domainOf(options);
+  const input = {
+    identityDomain,
+    serviceName: service,
+    desired: desiredFrom(options),
+    ...(options.interval ? { passIntervalSeconds: num(options.interval) } : {}),
+    ...(options.healthTimeout ? { healthTimeoutSeconds: num(options.healthTimeout) } : {}),
+    ...(options.restartLimit ? { restartLimit: num(options.restartLimit) } : {}),
+    contacts: (options.contact ?? []).map((url) => ({ url })),
+    requestedBy: os.userInfo().username,
+  };
+  const parsed = maintainServiceInputSchema.safeParse(input);
+  if (!parsed.success) throw new CliError(`invalid request: ${describeZodError(parsed.error)}`, EXIT.invalid);
+  const workflowId = maintainWorkflowId(identityDomain, service);
+  const t = await connectTemporal();
+  try {
+    await t.client.workflow.start('maintainService', { taskQueue: t.taskQueue, workflowId, args: [input], workflowIdConflictPolicy: 'FAIL' });
+    console.log(options.json ? JSON.stringify({ workflowId, status: 'attached' }) : `Maintaining [${service}] (workflow ${workflowId}); dbaas maintain status ${service} --domain ${identityDomain}`);
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) throw new CliError(`[${service}] is already maintained (${workflowId}); change its desired state with dbaas maintain scale`, EXIT.busy);
+    throw err;
+  } finally {
+    await t.close();
+  }
+}
+
+type Action = 'detach' | 'pause' | 'resume' | 'scale' | 'status';
+
+export async function maintainActionCommand(action: Action, service: string, options: MaintainOptions): Promise<number> {
+  const workflowId = maintainWorkflowId(domainOf(options), service);
+  const t = await connectTemporal();
+  try {
+    const handle = t.client.workflow.getHandle(workflowId);
+    try {
+      if (action === 'status') {
+        const p = await handle.query(maintainProgressQuery);
+        console.log(options.json ? JSON.stringify(p, null, 2) : describeMaintained(p));
+        return EXIT.ok;
+      }
+      if (action === 'scale') {
+        const desired = desiredFrom(options);
+        if (Object.keys(desired).length === 0) throw new CliError('give --shape, --min-storage or --status', EXIT.invalid);
+        const next = await handle.executeUpdate(setDesiredUpdate, { args: [desired as never] });
+        console.log(options.json ? JSON.stringify(next) : `desired state of [${service}] is now ${JSON.stringify(next)}; the next pass realises it`);
+        return EXIT.ok;
+      }
+      const update = { detach: detachUpdate, pause: maintainPauseUpdate, resume: maintainResumeUpdate }[action];
+      const state = await handle.executeUpdate(update, { args: [{ ...(options.reason ? { reason: options.reason } : {}) }] });
+      if (action === 'detach') await handle.result();
+      console.log(`${action}: accepted (${action === 'detach' ? 'no longer maintained; the service is left as it is' : state})`);
+      return EXIT.ok;
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw new CliError(`${action} refused: ${(err.cause as Error | undefined)?.message ?? err.message}`, EXIT.invalid);
+      if (err instanceof WorkflowNotFoundError) throw new CliError(`[${service}] is not maintained (no ${workflowId})`, EXIT.notFound);
+      throw err;
+    }
+  } finally {
+    await t.close();
+  }
+}
+
+export async function maintainListCommand(options: { domain?: string; json?: boolean }): Promise<number> {
+  const clauses = [`ExecutionStatus = 'Running'`, `${SEARCH_ATTRIBUTES.operation.name} = 'maintainService'`];
+  if (options.domain) clauses.push(`${SEARCH_ATTRIBUTES.identityDomain.name} = '${options.domain.replace(/'/g, "\\'")}'`);
+  const t = await connectTemporal();
+  try {
+    const rows = [];
+    for await (const wf of t.client.workflow.list({ query: clauses.join(' AND ') })) {
+      let p: MaintainProgress | undefined;
+      try {
+        p = await t.client.workflow.getHandle(wf.workflowId).query(maintainProgressQuery);
+      } catch {
+        p = undefined;
+      }
+      const lastAction = p?.recent.filter((r) => r.action).at(-1);
+      rows.push({ workflowId: wf.workflowId, service: wf.typedSearchAttributes.get(SEARCH_ATTRIBUTES.serviceName), state: p?.state, status: p?.lastPass?.observed?.status, lastAction: lastAction ? `${lastAction.action} (${lastAction.outcome}) at ${lastAction.at}` : undefined });
+      if (rows.length >= 1000) break;
+    }
+    if (options.json) console.log(JSON.stringify(rows, null, 2));
+    else if (rows.length === 0) console.log('no service is maintained');
+    else for (const r of rows) console.log(`${String(r.service).padEnd(28)} ${String(r.state ?? '?').padEnd(16)} ${String(r.status ?? '?').padEnd(12)} ${r.lastAction ?? 'no action yet'}`);
+    return EXIT.ok;
+  } finally {
+    await t.close();
+  }
+}
