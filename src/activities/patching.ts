@@ -1,6 +1,6 @@
 // Activities of rolling patches: choosing the fleet, prechecks, apply and rollback (idempotent on
 // retry), health gates, and webhook notifications.
-import { Context } from '@temporalio/activity';
+import { Context, sleep } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { request } from 'undici';
 import type { DbcsClient } from '../cloud/client';
@@ -8,7 +8,7 @@ import { CloudApiError } from '../cloud/errors';
 import { isTerminalJobStatus } from '../cloud/schemas';
 import type { SubmitResult, ServiceRef } from './cloud';
 import { classified } from './failures';
-import { pollUntil } from './polling';
+import { nextIntervalMs, pollUntil } from './polling';
 
 export interface FleetMember {
   serviceName: string;
@@ -62,7 +62,7 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
 export function createPatchingActivities(client: DbcsClient) {
   return {
     /** The services a rollout covers, with their version and patch level. */
-    async listFleet({ identityDomain, patchId, services, version }: FleetQuery): Promise<{ members: FleetMember[]; missing: string[]; alreadyPatched: string[] }> {
+    async listFleet({ identityDomain, patchId, services, version }: FleetQuery): Promise<{ members: FleetMember[]; missing: string[]; alreadyPatched: string[]; targetLevel?: string }> {
       return classified(async () => {
         const all = await client.listInstancesVerbose(identityDomain);
         const byName = new Map(all.map((i) => [i.service_name, i]));
@@ -72,7 +72,14 @@ export function createPatchingActivities(client: DbcsClient) {
         const members = chosen
           .filter((i) => !i.applied_patches?.includes(patchId))
           .map((i) => ({ serviceName: i.service_name, version: i.version ?? '', patchLevel: String(i.patch_level ?? ''), status: i.status, nodes: i.num_nodes ?? 1 }));
-        return { members, missing, alreadyPatched };
+        // The level a patched service reports: the release the catalog gives for this patch.
+        let targetLevel: string | undefined;
+        if (members[0]) {
+          const patch = (await client.availablePatches(identityDomain, members[0].serviceName)).find((x) => x.patchId === patchId);
+          if (!patch) throw ApplicationFailure.nonRetryable(`patch ${patchId} is not available to [${members[0].serviceName}] (version ${members[0].version}, level ${members[0].patchLevel})`, 'InvalidInput');
+          targetLevel = patch.releaseVersion ?? patch.displayName;
+        }
+        return { members, missing, alreadyPatched, targetLevel };
       });
     },
 
@@ -160,13 +167,15 @@ async function precheckOne(client: DbcsClient, identityDomain: string, serviceNa
   for (let attempt = 1; ; attempt++) {
     try {
       const job = await client.precheckPatch(identityDomain, serviceName, patchId);
+      const started = Date.now();
       for (;;) {
         const status = await client.getPatchJob(identityDomain, serviceName, 'precheck', job.jobId);
         if (isTerminalJobStatus(status.job_status)) {
           const findings = status.findings ?? (status.job_status === 'Failed' ? status.message.slice(-1) : []);
           return { serviceName, passed: status.job_status === 'Succeeded' && findings.length === 0, findings, jobId: job.jobId };
         }
-        await new Promise((r) => setTimeout(r, 250));
+        // Same growth as the other job waits; sleep() ends the loop if the rollout cancels the activity.
+        await sleep(nextIntervalMs(Date.now() - started, { initialMs: 250, maxMs: 30_000 }));
       }
     } catch (err) {
       const retryable = err instanceof CloudApiError && err.retryable;

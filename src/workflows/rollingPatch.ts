@@ -297,9 +297,8 @@ async function plan(opts: RollingPatchOptions, s: CarriedState, setService: (n: 
   for (const r of failed) setService(r.serviceName, { state: opts.precheckPolicy === 'exclude' ? 'excluded' : 'precheck_failed', findings: r.findings });
   for (const r of results.filter((x) => x.passed)) setService(r.serviceName, { findings: [] });
 
-  // The level each service reaches: the patch's release, as the catalog of its version names it.
-  const version = fleet.members[0]?.version ?? opts.version ?? '';
-  s.targetLevel = `${version}.${opts.patchId.split('-').pop()}`;
+  // The level each service reaches: the patch's release, as the cloud's catalog names it.
+  s.targetLevel = fleet.targetLevel ?? '';
   const ready = results.filter((r) => r.passed).map((r) => r.serviceName);
   const batches: string[][] = [];
   let rest = ready;
