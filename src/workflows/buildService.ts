@@ -26,6 +26,11 @@ export async function buildService(input: BuildServiceInput): Promise<BuildServi
 
     // Registered before the call: the create may take effect even if its answer never arrives.
     op.addCompensation('deleteService', async () => {
+      if (!createJob) {
+        // Cancelled or failed while the create call was in flight: it may have been accepted anyway.
+        const found = await cloud.findService(ref);
+        if (found?.creationJobId && found.status === 'In Progress') createJob = { jobId: found.creationJobId, done: false };
+      }
       if (createJob && !createJob.done) {
         // The API refuses to delete an instance whose create job still runs: let it end first.
         await waits.waitForJob({ identityDomain, requestName: 'create', jobId: createJob.jobId });

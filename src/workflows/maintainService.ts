@@ -188,7 +188,8 @@ export async function maintainService(input: MaintainServiceInput, carried?: Mai
     if (!detached && workflowInfo().continueAsNewSuggested) {
       await Promise.allSettled(pending);
       await condition(allHandlersFinished);
-      return continueAsNew<typeof maintainService>(input, p);
+      // A detach that arrived while finishing up must not be carried away by the new run.
+      if (!detached) return continueAsNew<typeof maintainService>(input, p);
     }
   }
   p.state = 'detached';

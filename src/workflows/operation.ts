@@ -168,7 +168,7 @@ export class ServiceOperation {
   async fail(err: unknown): Promise<never> {
     const failedStep = this.progress.step;
     const cause = isCancellation(err) ? 'cancelled on request' : rootMessage(err);
-    const type = err instanceof ApplicationFailure && err.type ? err.type : isCancellation(err) ? 'Cancelled' : 'OperationFailed';
+    const type = isCancellation(err) ? 'Cancelled' : (failureType(err) ?? 'OperationFailed');
     this.progress.error = `${failedStep}: ${cause}`;
     const run = () => CancellationScope.nonCancellable(async () => {
       await this.audit('failed', { step: failedStep, jobId: this.progress.jobId, details: { error: cause, type } });

@@ -38,7 +38,7 @@ import {
   type RollingPatchOptions,
   type ServicePatchState,
 } from '../shared/patching';
-import { audit, cloud, notifications } from './activity-proxies';
+import { audit, cloud, notifications, waits } from './activity-proxies';
 import { rootMessage, validateInput } from './operation';
 import { patchService } from './patchService';
 import { rollbackServicePatch } from './rollbackServicePatch';
@@ -205,6 +205,13 @@ export async function rollingPatch(input: RollingPatchInput, carried?: CarriedSt
       p.state = 'running';
     }
 
+    // A pause asked for while waiting (window, approval, a new run) holds the batch too.
+    if (p.paused && !s.aborted) {
+      p.state = 'paused';
+      await condition(() => !p.paused || s.aborted);
+      if (s.aborted) break;
+      p.state = 'running';
+    }
     const started = Date.now();
     const batch = p.batches[b]!;
     await Promise.all(batch.map((name) => patchOne(opts, s, name, b, setService, rolloutId)));
@@ -265,7 +272,7 @@ function reject(message: string): never {
 async function plan(opts: RollingPatchOptions, s: CarriedState, setService: (n: string, u: object) => void, notify: (e: string, d?: Record<string, unknown>) => void): Promise<boolean> {
   const p = s.progress;
   const fleet = await cloud.listFleet({ identityDomain: opts.identityDomain, patchId: opts.patchId, services: opts.services, version: opts.version });
-  for (const m of fleet.missing) setService(m, { state: 'failed', error: `no service [${m}] in domain [${opts.identityDomain}]` });
+  for (const m of fleet.missing) setService(m, { state: 'excluded', error: `no service [${m}] in domain [${opts.identityDomain}]` });
   for (const m of fleet.alreadyPatched) setService(m, { state: 'skipped', error: `already has patch ${opts.patchId}` });
   for (const m of fleet.members) setService(m.serviceName, { state: 'pending', fromLevel: m.patchLevel });
   notify('started', { services: fleet.members.length, dryRun: opts.dryRun });
@@ -273,7 +280,7 @@ async function plan(opts: RollingPatchOptions, s: CarriedState, setService: (n: 
   const results: PrecheckResult[] = [];
   const names = fleet.members.map((m) => m.serviceName);
   for (let i = 0; i < names.length; i += PRECHECK_CHUNK) {
-    results.push(...(await cloud.precheckMany({ identityDomain: opts.identityDomain, patchId: opts.patchId, services: names.slice(i, i + PRECHECK_CHUNK), concurrency: 20 })));
+    results.push(...(await waits.precheckMany({ identityDomain: opts.identityDomain, patchId: opts.patchId, services: names.slice(i, i + PRECHECK_CHUNK), concurrency: 20 })));
   }
   const now = new Date().toISOString();
   for (let i = 0; i < results.length; i += 200) {
