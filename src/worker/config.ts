@@ -23,6 +23,8 @@ const envSchema = z.object({
   DBAAS_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
   DBAAS_DATA_DIR: z.string().min(1).default('.data'),
   DBAAS_WORKFLOW_BUNDLE: z.string().optional(),
+  /** Workflows kept in the worker's cache (memory against replay cost); default: the SDK's, sized from the heap. */
+  DBAAS_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
   DBCS_BASE_URL: z.string().url('must be a URL such as https://dbaas.oraclecloud.com').default('http://127.0.0.1:9080'),
   DBCS_USERNAME: z.string().min(1).optional(),
   DBCS_PASSWORD: z.string().min(1).optional(),
@@ -47,6 +49,7 @@ export interface WorkerConfig {
   taskQueue: string;
   dataDir: string;
   workflowBundlePath?: string;
+  maxCachedWorkflows?: number;
   dbcs: { baseUrl: string; username: string; password: string; caFile?: string };
   audit: AuditStoreConfig;
 }
@@ -112,6 +115,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     taskQueue: e.DBAAS_TASK_QUEUE,
     dataDir: e.DBAAS_DATA_DIR,
     workflowBundlePath: e.DBAAS_WORKFLOW_BUNDLE,
+    maxCachedWorkflows: e.DBAAS_MAX_CACHED_WORKFLOWS,
     dbcs: { baseUrl: e.DBCS_BASE_URL, username: e.DBCS_USERNAME ?? 'dbaas', password: password ?? 'simulator', caFile: e.DBCS_CA_FILE },
     audit: e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : { pgliteDir: path.join(e.DBAAS_DATA_DIR, 'audit') },
   };

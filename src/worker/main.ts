@@ -25,6 +25,7 @@ export async function runWorker(config: WorkerConfig): Promise<void> {
       shutdownGraceTime: '5s',
       // Heartbeats carry the API's job messages to `dbaas status`: send them at most 2 s apart.
       maxHeartbeatThrottleInterval: '2s',
+      ...(config.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: config.maxCachedWorkflows } : {}),
     });
     const auditWhere = audit.kind === 'pglite' ? `embedded PGlite under ${config.dataDir}/audit` : 'PostgreSQL (DATABASE_URL)';
     // Tests and scripts wait for this line.
