@@ -21,3 +21,10 @@ export class CliError extends Error {
     super(message);
   }
 }
+
+/** The identity domain of a command: --domain, else $DBAAS_IDENTITY_DOMAIN, else a clear error. */
+export function requireDomain(options: { domain?: string }): string {
+  const domain = options.domain ?? process.env.DBAAS_IDENTITY_DOMAIN;
+  if (!domain) throw new CliError('no identity domain: give --domain or set DBAAS_IDENTITY_DOMAIN', EXIT.invalid);
+  return domain;
+}

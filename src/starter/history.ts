@@ -4,7 +4,7 @@ import { openAuditStore } from '../audit/open';
 import type { AuditRecord } from '../audit/types';
 import { MUTATING_OPERATIONS, SEARCH_ATTRIBUTES } from '../shared/contract';
 import { progressQuery } from '../shared/messages';
-import { CliError, EXIT } from './exit-codes';
+import { CliError, EXIT, requireDomain } from './exit-codes';
 import { connectTemporal } from './temporal';
 
 /** `--since` as a duration back from now (30m, 6h, 7d) or an ISO date. */
@@ -59,8 +59,7 @@ function describeEvent(e: AuditRecord): string {
 }
 
 export async function auditCommand(service: string, options: { domain?: string; since?: string; json?: boolean; limit?: string }): Promise<number> {
-  const identityDomain = options.domain ?? process.env.DBAAS_IDENTITY_DOMAIN;
-  if (!identityDomain) throw new CliError('no identity domain: give --domain or set DBAAS_IDENTITY_DOMAIN', EXIT.invalid);
+  const identityDomain = requireDomain(options);
   const events = await readAudit({ identityDomain, serviceName: service, since: parseSince(options.since), limit: options.limit ? Number(options.limit) : 500 });
   if (options.json) {
     console.log(JSON.stringify(events, null, 2));

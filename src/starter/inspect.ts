@@ -3,15 +3,9 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { DbcsClient } from '../cloud/client';
 import { CloudApiError } from '../cloud/errors';
 import { loadWorkerConfig } from '../worker/config';
-import { CliError, EXIT } from './exit-codes';
+import { CliError, EXIT, requireDomain } from './exit-codes';
 import { connectTemporal, readProgress } from './temporal';
 import { watchWorkflow } from './watch';
-
-function domainOf(options: { domain?: string }): string {
-  const domain = options.domain ?? process.env.DBAAS_IDENTITY_DOMAIN;
-  if (!domain) throw new CliError('no identity domain: give --domain or set DBAAS_IDENTITY_DOMAIN', EXIT.invalid);
-  return domain;
-}
 
 /** The CLI reads the cloud with the worker's DBCS_* settings (the simulator's by default). */
 async function withCloud<T>(fn: (client: DbcsClient) => Promise<T>): Promise<T> {
@@ -27,7 +21,7 @@ async function withCloud<T>(fn: (client: DbcsClient) => Promise<T>): Promise<T> 
 }
 
 export async function viewCommand(service: string | undefined, options: { domain?: string; json?: boolean }): Promise<number> {
-  const domain = domainOf(options);
+  const domain = requireDomain(options);
   return withCloud(async (cloud) => {
     if (service) {
       const instance = await cloud.getInstance(domain, service);
@@ -46,7 +40,7 @@ export async function viewCommand(service: string | undefined, options: { domain
 const REQUEST_NAMES = ['create', 'delete', 'scale', 'control'];
 
 export async function jobCommand(jobId: string, options: { domain?: string; type?: string; json?: boolean }): Promise<number> {
-  const domain = domainOf(options);
+  const domain = requireDomain(options);
   if (options.type && !REQUEST_NAMES.includes(options.type)) throw new CliError(`--type must be one of ${REQUEST_NAMES.join(', ')}`, EXIT.invalid);
   return withCloud(async (cloud) => {
     for (const requestName of options.type ? [options.type] : REQUEST_NAMES) {

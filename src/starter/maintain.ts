@@ -13,7 +13,7 @@ import {
   type MaintainProgress,
 } from '../shared/maintain';
 import { describeZodError } from '../shared/schemas';
-import { CliError, EXIT } from './exit-codes';
+import { CliError, EXIT, requireDomain } from './exit-codes';
 import { connectTemporal } from './temporal';
 
 export interface MaintainOptions {
@@ -27,12 +27,6 @@ export interface MaintainOptions {
   contact?: string[];
   reason?: string;
   json?: boolean;
-}
-
-function domainOf(options: { domain?: string }): string {
-  const domain = options.domain ?? process.env.DBAAS_IDENTITY_DOMAIN;
-  if (!domain) throw new CliError('no identity domain: give --domain or set DBAAS_IDENTITY_DOMAIN', EXIT.invalid);
-  return domain;
 }
 
 const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
@@ -52,7 +46,7 @@ export function describeMaintained(p: MaintainProgress): string {
 }
 
 export async function maintainAttachCommand(service: string, options: MaintainOptions): Promise<number> {
-  const identityDomain = domainOf(options);
+  const identityDomain = requireDomain(options);
   const input = {
     identityDomain,
     serviceName: service,
@@ -82,7 +76,7 @@ export async function maintainAttachCommand(service: string, options: MaintainOp
 type Action = 'detach' | 'pause' | 'resume' | 'scale' | 'status';
 
 export async function maintainActionCommand(action: Action, service: string, options: MaintainOptions): Promise<number> {
-  const workflowId = maintainWorkflowId(domainOf(options), service);
+  const workflowId = maintainWorkflowId(requireDomain(options), service);
   const t = await connectTemporal();
   try {
     const handle = t.client.workflow.getHandle(workflowId);

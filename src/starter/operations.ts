@@ -5,7 +5,7 @@ import readline from 'node:readline';
 import type { z } from 'zod';
 import type { Operation } from '../shared/contract';
 import { changeLifecycleInputSchema, deleteServiceInputSchema, describeZodError, scaleServiceInputSchema, type LifecycleState, type OperationResult } from '../shared/schemas';
-import { CliError, EXIT } from './exit-codes';
+import { CliError, EXIT, requireDomain } from './exit-codes';
 import { runOperation, type RunOptions } from './run-operation';
 
 export interface CommonOptions extends RunOptions {
@@ -15,8 +15,7 @@ export interface CommonOptions extends RunOptions {
 }
 
 function common(service: string, options: CommonOptions) {
-  const identityDomain = options.domain ?? process.env.DBAAS_IDENTITY_DOMAIN;
-  if (!identityDomain) throw new CliError('no identity domain: give --domain or set DBAAS_IDENTITY_DOMAIN', EXIT.invalid);
+  const identityDomain = requireDomain(options);
   return { identityDomain, serviceName: service, requestedBy: options.requestedBy ?? os.userInfo().username, ...(options.ticket ? { ticket: options.ticket } : {}) };
 }
 

@@ -16,7 +16,7 @@ import {
   type RolloutResult,
 } from '../shared/patching';
 import { describeZodError } from '../shared/schemas';
-import { CliError, EXIT } from './exit-codes';
+import { CliError, EXIT, requireDomain } from './exit-codes';
 import { connectTemporal } from './temporal';
 
 export interface PatchOptions {
@@ -57,8 +57,7 @@ export function parseWindow(text: string): MaintenanceWindow {
 const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
 
 export function rolloutInput(options: PatchOptions, dryRun: boolean) {
-  const identityDomain = options.domain ?? process.env.DBAAS_IDENTITY_DOMAIN;
-  if (!identityDomain) throw new CliError('no identity domain: give --domain or set DBAAS_IDENTITY_DOMAIN', EXIT.invalid);
+  const identityDomain = requireDomain(options);
   const raw = {
     identityDomain,
     patchId: options.patch,
