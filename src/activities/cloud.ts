@@ -6,7 +6,7 @@ import { CloudApiError, isAlreadyExistsAnswer } from '../cloud/errors';
 import { isTerminalJobStatus, type Instance } from '../cloud/schemas';
 import type { ServiceSpec, ServiceSummary } from '../shared/schemas';
 import { classified, FAILURE_TYPES, toFailure } from './failures';
-import { pollUntil, type PollOptions } from './polling';
+import { pollUntil, realClock, type PollClock, type PollOptions } from './polling';
 
 export interface ServiceRef {
   identityDomain: string;
@@ -55,7 +55,17 @@ export interface JobWaitDetail {
   messages: string[];
 }
 
-const DEFAULT_POLL: PollOptions = { initialMs: 1_000, maxMs: 30_000, growth: 0.1 };
+/** How job and status waits poll: the worker's settings (DBAAS_POLL_FLOOR_MS, DBAAS_POLL_CAP_MS). */
+export interface PollSettings {
+  options: PollOptions;
+  clock: PollClock;
+}
+
+/**
+ * First poll and floor 200 ms: a 2 s job is noticed within 10 % of its duration; the floor only
+ * matters for the first 2 s of a wait (about 8 extra calls per job). Cap 30 s: the seeds' interval.
+ */
+export const DEFAULT_POLL_SETTINGS: PollSettings = { options: { initialMs: 200, maxMs: 30_000, growth: 0.1 }, clock: realClock };
 /** A job id the API does not know yet is tolerated this long (it may still be registering). */
 const JOB_NOT_FOUND_GRACE_MS = 30_000;
 
@@ -105,7 +115,8 @@ function storageGrew(before: ServiceSummary, now: Instance, usage: ScaleRequest[
 
 const fatalUnlessRetryable = (err: unknown) => !(err instanceof CloudApiError && err.retryable);
 
-export function createCloudActivities(client: DbcsClient) {
+export function createCloudActivities(client: DbcsClient, polling: PollSettings = DEFAULT_POLL_SETTINGS) {
+  const { clock } = polling;
   return {
     /** The service as the API sees it, or null when it does not exist (404). */
     async findService({ identityDomain, serviceName }: ServiceRef): Promise<ServiceSummary | null> {
@@ -205,7 +216,7 @@ export function createCloudActivities(client: DbcsClient) {
 
     /** Polls an async job until it ends, heartbeating its progress; resumes after a worker crash. */
     async waitForJob({ identityDomain, serviceName, requestName, jobId, poll }: WaitForJobInput): Promise<JobOutcome> {
-      const options = { ...DEFAULT_POLL, ...poll };
+      const options = { ...polling.options, ...poll };
       const { value, state } = await pollUntil<JobOutcome, JobWaitDetail>(
         options,
         async (s) => {
@@ -222,14 +233,15 @@ export function createCloudActivities(client: DbcsClient) {
             instanceStatus: job.status,
             messages: job.message.slice(-10),
             polls: s.polls,
-            waitedMs: Date.now() - s.startedAt,
+            waitedMs: clock.now() - s.startedAt,
           };
           return { done: true, value: outcome, detail };
         },
         (err, s) => {
-          if (err instanceof CloudApiError && err.isNotFound) return Date.now() - s.startedAt > JOB_NOT_FOUND_GRACE_MS;
+          if (err instanceof CloudApiError && err.isNotFound) return clock.now() - s.startedAt > JOB_NOT_FOUND_GRACE_MS;
           return fatalUnlessRetryable(err);
         },
+        clock,
       ).catch((err: unknown) => {
         throw toFailure(err);
       });
@@ -238,7 +250,7 @@ export function createCloudActivities(client: DbcsClient) {
 
     /** Polls the service until its status is one of `want` (or it is gone), heartbeating as it goes. */
     async waitForServiceStatus({ identityDomain, serviceName, vmName, want, failOn = [], poll }: WaitForStatusInput): Promise<ServiceSummary | null> {
-      const options = { ...DEFAULT_POLL, ...poll };
+      const options = { ...polling.options, ...poll };
       const { value } = await pollUntil<ServiceSummary | null, { status: string }>(
         options,
         async () => {
@@ -260,6 +272,7 @@ export function createCloudActivities(client: DbcsClient) {
           return { done: false, detail: { status: instance.status } };
         },
         (err) => err instanceof ApplicationFailure || fatalUnlessRetryable(err),
+        clock,
       ).catch((err: unknown) => {
         throw toFailure(err);
       });

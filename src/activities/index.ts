@@ -2,12 +2,12 @@
 import type { AuditStore } from '../audit/types';
 import type { DbcsClient } from '../cloud/client';
 import { createAuditActivities } from './audit';
-import { createCloudActivities } from './cloud';
+import { createCloudActivities, DEFAULT_POLL_SETTINGS, type PollSettings } from './cloud';
 import { createPatchingActivities } from './patching';
 
-export function createActivities(deps: { cloud: DbcsClient; audit: () => Promise<AuditStore> }) {
+export function createActivities(deps: { cloud: DbcsClient; audit: () => Promise<AuditStore>; polling?: PollSettings }) {
   return {
-    ...createCloudActivities(deps.cloud),
+    ...createCloudActivities(deps.cloud, deps.polling ?? DEFAULT_POLL_SETTINGS),
     ...createPatchingActivities(deps.cloud),
     ...createAuditActivities(deps.audit),
   };
@@ -15,5 +15,5 @@ export function createActivities(deps: { cloud: DbcsClient; audit: () => Promise
 
 export type Activities = ReturnType<typeof createActivities>;
 export type { AuditEventRequest } from './audit';
-export type { CreateServiceResult, JobOutcome, LifecycleRequest, ScaleRequest, ServiceRef, SubmitResult, WaitForJobInput, WaitForStatusInput } from './cloud';
+export type { CreateServiceResult, PollSettings, JobOutcome, LifecycleRequest, ScaleRequest, ServiceRef, SubmitResult, WaitForJobInput, WaitForStatusInput } from './cloud';
 export type { FleetMember, HealthResult, PrecheckResult } from './patching';

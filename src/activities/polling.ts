@@ -13,6 +13,15 @@ export interface PollOptions {
   growth?: number;
 }
 
+/** Time as the poller sees it. Real by default; a benchmark runs long jobs quickly with a faster one. */
+export interface PollClock {
+  now(): number;
+  /** Sleeps, and throws when the activity is cancelled. */
+  sleep(ms: number): Promise<void>;
+}
+
+export const realClock: PollClock = { now: () => Date.now(), sleep: (ms) => sleep(ms) };
+
 export interface PollState<D> {
   startedAt: number;
   polls: number;
@@ -35,10 +44,15 @@ export function nextIntervalMs(waitedMs: number, options: PollOptions): number {
  * Calls probe until it says done. A probe that throws a retryable error is counted and polled again;
  * `isFatal` decides which errors end the activity at once.
  */
-export async function pollUntil<T, D>(options: PollOptions, probe: (state: PollState<D>) => Promise<ProbeResult<T, D>>, isFatal: (err: unknown, state: PollState<D>) => boolean): Promise<{ value: T; state: PollState<D> }> {
+export async function pollUntil<T, D>(
+  options: PollOptions,
+  probe: (state: PollState<D>) => Promise<ProbeResult<T, D>>,
+  isFatal: (err: unknown, state: PollState<D>) => boolean,
+  clock: PollClock = realClock,
+): Promise<{ value: T; state: PollState<D> }> {
   const ctx = Context.current();
   const resumed = ctx.info.heartbeatDetails as PollState<D> | undefined;
-  const state: PollState<D> = resumed ? { ...resumed } : { startedAt: Date.now(), polls: 0, consecutiveErrors: 0 };
+  const state: PollState<D> = resumed ? { ...resumed } : { startedAt: clock.now(), polls: 0, consecutiveErrors: 0 };
   for (;;) {
     state.polls += 1;
     try {
@@ -57,11 +71,12 @@ export async function pollUntil<T, D>(options: PollOptions, probe: (state: PollS
       ctx.log.warn('poll failed; polling again', { error: state.lastError, consecutiveErrors: state.consecutiveErrors });
     }
     ctx.heartbeat(state);
-    const jitter = 0.9 + Math.random() * 0.2;
-    let remaining = Math.round(nextIntervalMs(Date.now() - state.startedAt, options) * jitter);
+    // Jitter only shortens the interval, so the detection delay stays within `growth` of the wait.
+    const jitter = 0.9 + Math.random() * 0.1;
+    let remaining = Math.round(nextIntervalMs(clock.now() - state.startedAt, options) * jitter);
     while (remaining > 0) {
       const slice = Math.min(remaining, HEARTBEAT_SLICE_MS);
-      await sleep(slice); // throws CancelledFailure when the workflow cancels the activity
+      await clock.sleep(slice); // throws CancelledFailure when the workflow cancels the activity
       remaining -= slice;
       ctx.heartbeat(state);
     }

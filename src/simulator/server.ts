@@ -267,6 +267,7 @@ export class DbcsSimulator {
         const job = this.state.job(match.domain, match.jobId!);
         const kindMatches = match.requestName === 'precheck' || match.requestName === 'patch' ? job?.requestName === match.requestName && job.serviceName === match.serviceName : job?.requestName === match.requestName;
         if (!job || !kindMatches) throw new HttpError(404, `No job ${match.jobId} of type ${match.requestName} in domain ${match.domain}`);
+        this.state.noteRead(job);
         return { status: 200, body: describeJob(job, this.state.instance(job.domain, job.serviceName), base) };
       }
       default:

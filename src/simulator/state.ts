@@ -77,6 +77,9 @@ export interface SimJob {
   onFailure: (instance: SimInstance | undefined) => void;
   /** Fields the job answer carries besides the common ones (patch id, precheck findings). */
   extra?: Record<string, unknown>;
+  /** Status reads of this job (polls), and when a read first saw it ended (detection delay). */
+  reads: number;
+  firstReadDoneAt?: number;
 }
 
 export interface SubmitJob {
@@ -174,6 +177,7 @@ export class CloudState {
       onSuccess: spec.onSuccess,
       onFailure: spec.onFailure,
       extra: spec.extra,
+      reads: 0,
     };
     this.jobs.set(id, job);
     this.jobCounters[spec.requestName].submitted += 1;
@@ -182,6 +186,12 @@ export class CloudState {
     this.maxConcurrentJobs = Math.max(this.maxConcurrentJobs, this.runningJobs());
     this.maxConcurrent[spec.requestName] = Math.max(this.maxConcurrent[spec.requestName], this.runningJobs(spec.requestName));
     return job;
+  }
+
+  /** Counts a status read of a job (a poll), noting when one first saw it ended. */
+  noteRead(job: SimJob): void {
+    job.reads += 1;
+    if (job.state !== 'InProgress' && job.firstReadDoneAt === undefined) job.firstReadDoneAt = this.now();
   }
 
   job(domain: string, id: string): SimJob | undefined {

@@ -25,6 +25,9 @@ const envSchema = z.object({
   DBAAS_WORKFLOW_BUNDLE: z.string().optional(),
   /** Workflows kept in the worker's cache (memory against replay cost); default: the SDK's, sized from the heap. */
   DBAAS_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
+  DBAAS_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(1000),
+  DBAAS_POLL_FLOOR_MS: z.coerce.number().int().min(10).max(60_000).default(200),
+  DBAAS_POLL_CAP_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   DBCS_BASE_URL: z.string().url('must be a URL such as https://dbaas.oraclecloud.com').default('http://127.0.0.1:9080'),
   DBCS_USERNAME: z.string().min(1).optional(),
   DBCS_PASSWORD: z.string().min(1).optional(),
@@ -50,6 +53,10 @@ export interface WorkerConfig {
   dataDir: string;
   workflowBundlePath?: string;
   maxCachedWorkflows?: number;
+  /** Job waits hold an activity slot for the job's whole duration, so this bounds concurrent jobs. */
+  maxConcurrentActivities: number;
+  /** First interval (and floor) and ceiling of job and status polls, ms. */
+  poll: { floorMs: number; capMs: number };
   dbcs: { baseUrl: string; username: string; password: string; caFile?: string };
   audit: AuditStoreConfig;
 }
@@ -110,12 +117,15 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   if ((!e.DBCS_USERNAME || !password) && !isLoopback(e.DBCS_BASE_URL)) {
     throw new ConfigError(`DBCS_USERNAME and DBCS_PASSWORD (or DBCS_PASSWORD_FILE) are required for ${e.DBCS_BASE_URL}`);
   }
+  if (e.DBAAS_POLL_FLOOR_MS > e.DBAAS_POLL_CAP_MS) throw new ConfigError(`DBAAS_POLL_FLOOR_MS (${e.DBAAS_POLL_FLOOR_MS}) must not exceed DBAAS_POLL_CAP_MS (${e.DBAAS_POLL_CAP_MS})`);
   return {
     temporal: temporalConnectionFromEnv(env),
     taskQueue: e.DBAAS_TASK_QUEUE,
     dataDir: e.DBAAS_DATA_DIR,
     workflowBundlePath: e.DBAAS_WORKFLOW_BUNDLE,
     maxCachedWorkflows: e.DBAAS_MAX_CACHED_WORKFLOWS,
+    maxConcurrentActivities: e.DBAAS_MAX_CONCURRENT_ACTIVITIES,
+    poll: { floorMs: e.DBAAS_POLL_FLOOR_MS, capMs: e.DBAAS_POLL_CAP_MS },
     dbcs: { baseUrl: e.DBCS_BASE_URL, username: e.DBCS_USERNAME ?? 'dbaas', password: password ?? 'simulator', caFile: e.DBCS_CA_FILE },
     audit: e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : { pgliteDir: path.join(e.DBAAS_DATA_DIR, 'audit') },
   };

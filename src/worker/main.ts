@@ -4,11 +4,19 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { openAuditStore } from '../audit/open';
 import type { AuditStore } from '../audit/types';
 import { createActivities } from '../activities';
+import { realClock, type PollClock } from '../activities/polling';
 import { DbcsClient } from '../cloud/client';
 import { dataConverterFor, loadCodecKey } from '../shared/codec';
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from './config';
 
-export async function runWorker(config: WorkerConfig): Promise<void> {
+/** What a benchmark adds to the production worker: its own workflows and activities, a faster clock. */
+export interface WorkerExtras {
+  workflowsPath?: string;
+  activities?: Record<string, (...args: never[]) => Promise<unknown>>;
+  clock?: PollClock;
+}
+
+export async function runWorker(config: WorkerConfig, extras: WorkerExtras = {}): Promise<void> {
   const codecKey = loadCodecKey(process.env, config.dataDir);
   const audit = await openAuditStore(config.audit);
   const cloud = new DbcsClient(config.dbcs);
@@ -18,13 +26,21 @@ export async function runWorker(config: WorkerConfig): Promise<void> {
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.taskQueue,
-      ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : { workflowsPath: require.resolve('../workflows') }),
-      activities: createActivities({ cloud, audit: async (): Promise<AuditStore> => audit }),
+      ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : { workflowsPath: extras.workflowsPath ?? require.resolve('../workflows') }),
+      activities: {
+        ...createActivities({
+          cloud,
+          audit: async (): Promise<AuditStore> => audit,
+          polling: { options: { initialMs: config.poll.floorMs, maxMs: config.poll.capMs, growth: 0.1 }, clock: extras.clock ?? realClock },
+        }),
+        ...extras.activities,
+      },
       dataConverter: dataConverterFor(codecKey),
       // Running activities get this long to finish before they are cancelled at shutdown.
       shutdownGraceTime: '5s',
       // Heartbeats carry the API's job messages to `dbaas status`: send them at most 2 s apart.
       maxHeartbeatThrottleInterval: '2s',
+      maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
       ...(config.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: config.maxCachedWorkflows } : {}),
     });
     const auditWhere = audit.kind === 'pglite' ? `embedded PGlite under ${config.dataDir}/audit` : 'PostgreSQL (DATABASE_URL)';

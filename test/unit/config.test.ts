@@ -7,6 +7,13 @@ describe('worker configuration', () => {
     expect(c).toMatchObject({ taskQueue: 'dbaas', temporal: { address: 'localhost:7233', namespace: 'default' }, dbcs: { baseUrl: 'http://127.0.0.1:9080' }, audit: { pgliteDir: '.data/audit' } });
   });
 
+  it('polls from 200 ms up to 30 s and lets 1,000 activities (job waits) run at once unless told otherwise', () => {
+    expect(loadWorkerConfig({})).toMatchObject({ poll: { floorMs: 200, capMs: 30_000 }, maxConcurrentActivities: 1000 });
+    expect(loadWorkerConfig({ DBAAS_POLL_FLOOR_MS: '1000', DBAAS_POLL_CAP_MS: '60000', DBAAS_MAX_CONCURRENT_ACTIVITIES: '200' })).toMatchObject({ poll: { floorMs: 1000, capMs: 60_000 }, maxConcurrentActivities: 200 });
+    expect(() => loadWorkerConfig({ DBAAS_POLL_FLOOR_MS: '5000', DBAAS_POLL_CAP_MS: '1000' })).toThrow('DBAAS_POLL_FLOOR_MS (5000) must not exceed DBAAS_POLL_CAP_MS (1000)');
+    expect(() => loadWorkerConfig({ DBAAS_MAX_CONCURRENT_ACTIVITIES: '0' })).toThrow('DBAAS_MAX_CONCURRENT_ACTIVITIES');
+  });
+
   it('uses PostgreSQL when DATABASE_URL is set', () => {
     expect(loadWorkerConfig({ DATABASE_URL: 'postgres://u@h/db' }).audit).toEqual({ databaseUrl: 'postgres://u@h/db' });
   });

@@ -13,6 +13,24 @@ describe('polling', () => {
     expect(nextIntervalMs(3_600_000, o)).toBe(30_000);
   });
 
+  it('notices a job within a tenth of its duration (at most the cap), in O(log t) polls until the cap', async () => {
+    const polls: Record<number, number> = {};
+    for (const durationMs of [2_000, 10_000, 60_000, 300_000, 1_800_000]) {
+      let now = 0; // a virtual clock: sleeping moves it, so a 30 min job is polled in microseconds
+      const clock = { now: () => now, sleep: async (ms: number) => void (now += ms) };
+      const { value, state } = (await new MockActivityEnvironment().run(() =>
+        pollUntil<number, never>({ initialMs: 200, maxMs: 30_000, growth: 0.1 }, async () => (now >= durationMs ? { done: true, value: now } : { done: false }), () => false, clock),
+      )) as Polled<number>;
+      expect(value - durationMs).toBeLessThanOrEqual(Math.min(0.1 * durationMs, 30_000));
+      polls[durationMs] = state.polls;
+    }
+    // Below the cap each poll waits 10 % longer than the last: 5x the duration costs ~17 more polls.
+    expect(polls[300_000]! - polls[60_000]!).toBeLessThanOrEqual(20);
+    expect(polls[60_000]! - polls[10_000]!).toBeLessThanOrEqual(20);
+    // Past the cap (reached at 5 min) it is one poll per 27-30 s (jitter): 25 min more, at most 56 polls.
+    expect(polls[1_800_000]! - polls[300_000]!).toBeLessThanOrEqual(56);
+  });
+
   it('polls until done, heartbeating its state, and counts transient errors', async () => {
     const env = new MockActivityEnvironment();
     const beats: PollState<unknown>[] = [];
