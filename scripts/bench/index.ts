@@ -1,21 +1,67 @@
-// `npm run bench [-- scenario]`: benchmarks that print figures. Scenarios so far: maintain.
+// `npm run bench [-- [--quick] [--out DIR] [scenario …]]`: starts its own dev server, simulators and
+// worker processes, runs the scenarios, prints their figures, writes DIR/results.json (default
+// bench/; .data/bench-quick/ with --quick) and, for a full run, rewrites the figures in BENCHMARKS.md. --quick: small sizes, for the
+// smoke test. Scenarios: overhead, throughput, history, rollout, maintain, crash.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from '../lib/process';
+import { openBenchEnv, type BenchEnv } from './env';
+import { historyAndPolls } from './history-polls';
 import { maintainLoad } from './maintain-load';
+import { overhead } from './overhead';
+import { describeRun, rewriteBenchmarksMd, writeResults, type BenchResults } from './report';
+import { renderFigures } from './render';
+import { rollout } from './rollout';
+import { crashRecovery, throughput } from './throughput';
 
-const scenarios: Record<string, () => Promise<void>> = { maintain: () => maintainLoad() };
+export const SCENARIOS: Record<string, (env: BenchEnv) => Promise<unknown>> = {
+  overhead,
+  throughput,
+  history: historyAndPolls,
+  rollout,
+  maintain: maintainLoad,
+  crash: crashRecovery,
+};
+
+function parseArgs(argv: string[]) {
+  const quick = argv.includes('--quick');
+  const outAt = argv.indexOf('--out');
+  const outDir = outAt >= 0 ? argv[outAt + 1] : undefined;
+  if (outAt >= 0 && !outDir) throw new Error('--out needs a directory');
+  const names = argv.filter((a, i) => !a.startsWith('--') && i !== outAt + 1);
+  for (const n of names) if (!SCENARIOS[n]) throw new Error(`unknown scenario "${n}"; known: ${Object.keys(SCENARIOS).join(', ')}`);
+  return { quick, outDir: path.resolve(outDir ?? path.join(REPO_ROOT, quick ? '.data/bench-quick' : 'bench')), names: names.length ? names : Object.keys(SCENARIOS) };
+}
 
 async function main(): Promise<void> {
-  const wanted = process.argv.slice(2);
-  for (const name of wanted.length ? wanted : Object.keys(scenarios)) {
-    const run = scenarios[name];
-    if (!run) throw new Error(`unknown scenario ${name}; known: ${Object.keys(scenarios).join(', ')}`);
-    await run();
+  const { quick, outDir, names } = parseArgs(process.argv.slice(2));
+  const run = describeRun(quick);
+  const resultsFile = path.join(outDir, 'results.json');
+  // A partial full run keeps the other scenarios' last figures (each carries its own date and commit).
+  const previous: BenchResults | undefined = !quick && existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as BenchResults) : undefined;
+  const results: BenchResults = { ...run, scenarios: { ...(previous && !previous.quick ? previous.scenarios : {}) } };
+  const env = await openBenchEnv(quick);
+  try {
+    for (const name of names) {
+      const started = Date.now();
+      console.log(`\n== ${name}${quick ? ' (quick)' : ''}`);
+      const figures = await SCENARIOS[name]!(env);
+      results.scenarios[name] = { measuredAt: run.date, commit: run.commit, seconds: Math.round((Date.now() - started) / 1000), figures };
+      console.log(JSON.stringify(figures, null, 2));
+      writeResults(results, outDir); // after each scenario: a stopped run keeps what it measured
+    }
+  } finally {
+    await env.close();
   }
+  const markdown = renderFigures(results);
+  console.log(`\n${markdown}\n\nresults: ${resultsFile}`);
+  if (!quick) rewriteBenchmarksMd(markdown, results);
 }
 
 main().then(
   () => process.exit(0),
   (err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
     process.exit(1);
   },
 );

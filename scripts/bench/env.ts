@@ -1,0 +1,107 @@
+// What every scenario runs on: one Temporal dev server and one workflow bundle per bench run; each
+// scenario starts its own simulator(s) and worker process(es) on a task queue of its own.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { dataConverterFor, codecKeyFrom } from '../../src/shared/codec';
+import { DbcsSimulator, type SimulatorOptions } from '../../src/simulator/server';
+import { startDevServer } from '../lib/dev-server';
+import { startTs, type ManagedProcess } from '../lib/process';
+
+export interface BenchWorkerOptions {
+  taskQueue: string;
+  simulatorUrl: string;
+  /** More environment for the worker (poll settings, cache size, DATABASE_URL …). */
+  env?: NodeJS.ProcessEnv;
+  /** Run the poller's clock this many times faster than real time (from `epoch`). */
+  clock?: { factor: number; epoch: number };
+}
+
+export interface BenchEnv {
+  client: Client;
+  temporalAddress: string;
+  serverPid: number;
+  quick: boolean;
+  startWorker(options: BenchWorkerOptions): Promise<ManagedProcess>;
+  startSimulator(options?: SimulatorOptions): Promise<DbcsSimulator>;
+  close(): Promise<void>;
+}
+
+const silent = { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} };
+
+export async function openBenchEnv(quick: boolean): Promise<BenchEnv> {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'dbaas-bench-'));
+  const port = 17000 + Math.floor(Math.random() * 1000);
+  const [server, bundle] = await Promise.all([
+    // The dev server keeps its state in memory (no --db-filename): nothing to clean up afterwards.
+    startDevServer({ port }),
+    bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), logger: silent as never }),
+  ]);
+  const bundlePath = path.join(tmp, 'bench-workflows.js');
+  writeFileSync(bundlePath, bundle.code);
+  const codecKey = randomBytes(32).toString('base64');
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection, dataConverter: dataConverterFor(codecKeyFrom(Buffer.from(codecKey, 'base64'))) });
+  const workers: ManagedProcess[] = [];
+  const simulators: DbcsSimulator[] = [];
+
+  return {
+    client,
+    temporalAddress: server.address,
+    serverPid: server.process.child.pid!,
+    quick,
+    async startWorker({ taskQueue, simulatorUrl, env = {}, clock }) {
+      const dataDir = mkdtempSync(path.join(tmp, 'worker-'));
+      const workerEnv: NodeJS.ProcessEnv = {
+        ...process.env,
+        TEMPORAL_ADDRESS: server.address,
+        DBCS_BASE_URL: simulatorUrl,
+        DBAAS_DATA_DIR: dataDir,
+        DBAAS_TASK_QUEUE: taskQueue,
+        DBAAS_WORKFLOW_BUNDLE: bundlePath,
+        DBAAS_CODEC_KEY: codecKey,
+        ...(clock ? { BENCH_CLOCK_FACTOR: String(clock.factor), BENCH_CLOCK_EPOCH: String(clock.epoch) } : {}),
+        ...env,
+      };
+      if (!env.DATABASE_URL) delete workerEnv.DATABASE_URL;
+      const worker = startTs(`worker-${taskQueue}`, 'scripts/bench/worker.ts', [], { env: workerEnv });
+      workers.push(worker);
+      await worker.waitFor(/dbaas worker ready/, 120_000);
+      return worker;
+    },
+    async startSimulator(options = {}) {
+      const sim = new DbcsSimulator(options);
+      await sim.listen();
+      simulators.push(sim);
+      return sim;
+    },
+    async close() {
+      await Promise.allSettled(workers.map((w) => w.stop('SIGTERM', 10_000)));
+      await Promise.allSettled(simulators.map((s) => s.close()));
+      await connection.close();
+      await server.process.stop();
+      rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A build input for a benchmark service (the simulator accepts any well-formed one). */
+export function benchBuildInput(identityDomain: string, serviceName: string) {
+  return {
+    identityDomain,
+    requestedBy: 'bench',
+    service: {
+      serviceName,
+      version: '12.2.0.1',
+      level: 'PAAS' as const,
+      edition: 'EE' as const,
+      subscriptionType: 'HOURLY' as const,
+      shape: 'oc3',
+      vmPublicKeyText: 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7bench bench@example',
+      parameters: [{ type: 'db' as const, usableStorage: '25', adminPassword: 'Bench#Pass_12', backupDestination: 'NONE' as const }],
+    },
+  };
+}

@@ -1,0 +1,166 @@
+// The figures of a bench run as markdown: one table per scenario, then each goal and where it stands.
+import type { MaintainFigures } from './maintain-load';
+import type { HistoryRow } from './history-polls';
+import type { OverheadRow } from './overhead';
+import { table, type BenchResults } from './report';
+import type { RolloutRow } from './rollout';
+import type { CrashRecovery, ThroughputRow, BatchFigures } from './throughput';
+
+interface Entry<T> {
+  measuredAt: string;
+  commit: string;
+  figures: T;
+}
+
+const verdict = (met: boolean) => (met ? 'met' : '**missed**');
+
+export function renderFigures(results: BenchResults): string {
+  const s = results.scenarios as Partial<{
+    overhead: Entry<OverheadRow[]>;
+    throughput: Entry<{ rows: ThroughputRow[]; activitySlots: { slots: number; n: number; builds: BatchFigures }[] }>;
+    history: Entry<HistoryRow[]>;
+    rollout: Entry<RolloutRow>;
+    maintain: Entry<MaintainFigures>;
+    crash: Entry<CrashRecovery>;
+  }>;
+  const out: string[] = [];
+  const goals: string[] = [];
+  const heading = (title: string, e: Entry<unknown>) => out.push(`### ${title}\n\n_${e.measuredAt.slice(0, 16).replace('T', ' ')} UTC, commit ${e.commit}_\n`);
+
+  if (s.overhead) {
+    heading('1. Orchestration overhead (medians)', s.overhead);
+    out.push(
+      table(s.overhead.figures as unknown as Record<string, unknown>[], [
+        ['jobSeconds', 'job (s)'],
+        ['client', 'client'],
+        ['runs', 'runs'],
+        ['wallSeconds', 'wall (s)'],
+        ['overheadSeconds', 'wall − job (s)'],
+        ['detectionDelaySeconds', 'detection delay (s)'],
+        ['orchestrationSeconds', 'orchestration (s)'],
+        ['jobPolls', 'job polls'],
+      ]),
+    );
+    for (const r of s.overhead.figures.filter((x) => x.client === 'workflow')) {
+      goals.push(`| overhead ≤ 0.2 s beyond the job (job ${r.jobSeconds} s) | orchestration ${r.orchestrationSeconds} s (wall − job ${r.overheadSeconds} s) | ${verdict(r.orchestrationSeconds <= 0.2)} |`);
+      const limit = Math.min(0.1 * r.jobSeconds, 30);
+      goals.push(`| detection delay ≤ ${limit} s (job ${r.jobSeconds} s) | ${r.detectionDelaySeconds} s | ${verdict(r.detectionDelaySeconds <= limit)} |`);
+    }
+  }
+  if (s.throughput) {
+    heading('2. Throughput (1 s jobs, one worker; median of runs)', s.throughput);
+    const rows = s.throughput.figures.rows.map((r) => ({
+      n: r.n,
+      runs: r.runs,
+      builds: `${r.builds.perSecond}/s (${r.builds.seconds} s)`,
+      buildsLatency: `${r.builds.p50Seconds} / ${r.builds.p99Seconds}`,
+      ceiling: `${r.ceiling.perSecond}/s (${r.ceiling.seconds} s)`,
+      ceilingLatency: `${r.ceiling.p50Seconds} / ${r.ceiling.p99Seconds}`,
+      share: `${Math.round(r.shareOfCeiling * 100)} %`,
+    }));
+    out.push(
+      table(rows, [
+        ['n', 'N'],
+        ['runs', 'runs'],
+        ['builds', 'builds'],
+        ['buildsLatency', 'build p50 / p99 (s)'],
+        ['ceiling', 'no-I/O ceiling'],
+        ['ceilingLatency', 'ceiling p50 / p99 (s)'],
+        ['share', 'share of ceiling'],
+      ]),
+    );
+    if (s.throughput.figures.activitySlots.length) {
+      out.push('\nActivity slots (each job wait holds one for the job\'s duration):\n');
+      out.push(
+        table(
+          s.throughput.figures.activitySlots.map((a) => ({ slots: a.slots, n: a.n, rate: `${a.builds.perSecond}/s`, seconds: a.builds.seconds, p99: a.builds.p99Seconds })),
+          [
+            ['slots', 'DBAAS_MAX_CONCURRENT_ACTIVITIES'],
+            ['n', 'N'],
+            ['rate', 'builds'],
+            ['seconds', 'makespan (s)'],
+            ['p99', 'p99 (s)'],
+          ],
+        ),
+      );
+    }
+    const largest = s.throughput.figures.rows.at(-1);
+    if (largest) goals.push(`| throughput ≥ 80 % of the no-I/O ceiling at N = ${largest.n} | ${Math.round(largest.shareOfCeiling * 100)} % | ${verdict(largest.shareOfCeiling >= 0.8)} |`);
+  }
+  if (s.history) {
+    heading('3. History length and polling cost against job duration', s.history);
+    out.push(
+      table(s.history.figures as unknown as Record<string, unknown>[], [
+        ['jobSeconds', 'job (s)'],
+        ['clockFactor', 'clock factor'],
+        ['historyEvents', 'history events'],
+        ['jobPolls', 'job polls'],
+        ['detectionDelaySeconds', 'detection delay (s)'],
+        ['delayLimitSeconds', 'limit (s)'],
+      ]),
+    );
+    const events = new Set(s.history.figures.map((r) => r.historyEvents));
+    goals.push(`| history length independent of job duration | ${[...events].join(', ')} events | ${verdict(events.size === 1)} |`);
+    const delaysOk = s.history.figures.every((r) => r.detectionDelaySeconds <= r.delayLimitSeconds);
+    goals.push(`| detection delay ≤ min(10 %, 30 s) at every duration | ${s.history.figures.map((r) => `${r.detectionDelaySeconds} s`).join(', ')} | ${verdict(delaysOk)} |`);
+    const f = s.history.figures;
+    goals.push(`| polls O(log duration) (linear past the 30 s cap, by design) | ${f.map((r) => `${r.jobSeconds} s: ${r.jobPolls}`).join(', ')} | see table |`);
+  }
+  if (s.rollout) {
+    const r = s.rollout.figures;
+    heading('4. Fleet rollout', s.rollout);
+    out.push(
+      table([{ ...r, fleet: `${r.services} services, maxParallel ${r.maxParallel}, patch ${r.patchJobSeconds} s, precheck ${r.precheckJobSeconds} s` }] as unknown as Record<string, unknown>[], [
+        ['fleet', 'fleet'],
+        ['runs', 'runs'],
+        ['makespanSeconds', 'makespan (s)'],
+        ['idealSeconds', 'ideal (s)'],
+        ['ratio', 'ratio'],
+        ['batchPhaseSeconds', 'batches (s)'],
+        ['batchPhaseIdealSeconds', 'batches ideal (s)'],
+        ['batchPhaseRatio', 'batches ratio'],
+        ['maxConcurrentPatchJobs', 'most patch jobs at once'],
+      ]),
+    );
+    goals.push(`| rollout makespan ≤ 1.15 × ideal | ${r.ratio} × (batches alone ${r.batchPhaseRatio} ×) | ${verdict(r.ratio <= 1.15)} |`);
+  }
+  if (s.maintain) {
+    const m = s.maintain.figures;
+    heading('5. Long-lived load (maintainService)', s.maintain);
+    out.push(
+      table([m] as unknown as Record<string, unknown>[], [
+        ['services', 'services'],
+        ['passIntervalSeconds', 'pass every (s)'],
+        ['measuredSeconds', 'window (s)'],
+        ['auditStore', 'audit store'],
+        ['servicesOnTimePercent', 'services on time (%)'],
+        ['passesMadePercent', 'passes made (%)'],
+        ['workerRssMedianMb', 'worker RSS median (MB)'],
+        ['workerRssMaxMb', 'max (MB)'],
+        ['workerCpuPercent', 'worker CPU (% of a core)'],
+        ['serverCpuPercent', 'server CPU (%)'],
+      ]),
+    );
+    goals.push(`| ${m.services} maintained services: ≥ 99 % of passes on time | ${m.servicesOnTimePercent} % of services on time, ${m.passesMadePercent} % of passes made | ${verdict(m.servicesOnTimePercent >= 99)} |`);
+    goals.push(`| worker RSS ≤ 400 MB (${m.services} services) | median ${m.workerRssMedianMb} MB, max ${m.workerRssMaxMb} MB | ${verdict(m.workerRssMaxMb <= 400)} |`);
+  }
+  if (s.crash) {
+    const c = s.crash.figures;
+    heading('6. Worker crash recovery (SIGKILL during a throughput run)', s.crash);
+    out.push(
+      table([c] as unknown as Record<string, unknown>[], [
+        ['n', 'builds'],
+        ['completedBeforeKill', 'done before the kill'],
+        ['recoverySeconds', 'kill → all done (s)'],
+        ['workerStartSeconds', 'new worker ready (s)'],
+        ['createCalls', 'create calls'],
+        ['createJobs', 'create jobs'],
+        ['instancesCreated', 'instances created'],
+        ['allRunning', 'all Running'],
+      ]),
+    );
+    goals.push(`| no duplicated create after a crash | ${c.createJobs} create jobs, ${c.instancesCreated} instances for ${c.n} builds | ${verdict(c.createJobs === c.n && c.instancesCreated === c.n && c.allRunning)} |`);
+  }
+  if (goals.length) out.push(`### Goals\n\n| goal | measured | |\n| --- | --- | --- |\n${goals.join('\n')}`);
+  return out.join('\n\n');
+}
