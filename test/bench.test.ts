@@ -1,0 +1,46 @@
+// Smoke test of `npm run bench`: every scenario runs in its quick mode against its own dev server,
+// simulators and workers, and the results parse. Figures are never asserted here (this is a shared,
+// noisy 2-core machine): only that each scenario measured what it says it measures.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect, it } from 'vitest';
+
+const root = path.resolve(__dirname, '..');
+
+it('runs every scenario in quick mode and writes results that parse', async () => {
+  const out = mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
+  const child = spawn('npm', ['run', '--silent', 'bench', '--', '--quick', '--out', out], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  expect(code, output.slice(-3000)).toBe(0);
+  expect(output).toContain('### Goals');
+
+  const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
+  expect(results).toMatchObject({ quick: true, machine: { cores: expect.any(Number) }, commit: expect.any(String) });
+  expect(Object.keys(results.scenarios).sort()).toEqual(['crash', 'history', 'maintain', 'overhead', 'rollout', 'throughput']);
+  const f = (name: string) => results.scenarios[name].figures;
+
+  expect(f('overhead').map((r: { client: string }) => r.client).sort()).toEqual(['plain script, 1 s polls', 'plain script, 3 s polls', 'workflow']);
+  for (const r of f('overhead')) expect(r.wallSeconds).toBeGreaterThanOrEqual(r.jobSeconds);
+
+  const [tp] = f('throughput').rows;
+  expect(tp.builds.n).toBe(10);
+  expect(tp.ceiling.n).toBe(10);
+  expect(tp.shareOfCeiling).toBeGreaterThan(0);
+
+  // Same history whatever the job's duration; polls counted by the simulator.
+  const history = f('history');
+  expect(history.map((r: { jobSeconds: number }) => r.jobSeconds)).toEqual([2, 60]);
+  expect(new Set(history.map((r: { historyEvents: number }) => r.historyEvents)).size).toBe(1);
+  for (const r of history) expect(r.jobPolls).toBeGreaterThan(1);
+
+  expect(f('rollout')).toMatchObject({ services: 10, maxParallel: 5, maxConcurrentPatchJobs: 5 });
+  expect(f('maintain')).toMatchObject({ services: 20, queryFailures: 0 });
+  expect(f('maintain').workerRssMedianMb).toBeGreaterThan(0);
+  expect(f('crash')).toMatchObject({ n: 10, createJobs: 10, instancesCreated: 10, allRunning: true });
+  expect(f('crash').completedBeforeKill).toBeGreaterThanOrEqual(2);
+}, 300_000);
