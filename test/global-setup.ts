@@ -9,7 +9,7 @@ import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
 import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../src/shared/contract';
-import { startPrivatePostgres } from './helpers/postgres';
+import { startPrivatePostgres } from '../scripts/lib/postgres';
 
 declare module 'vitest' {
   export interface ProvidedContext {

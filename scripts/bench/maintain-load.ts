@@ -1,6 +1,9 @@
 // Scenario 5: long-lived load. N maintainService workflows (1,000) with a 10 s pass interval on one
-// worker for 5 minutes: passes on time, worker RSS, worker and server CPU.
+// worker for 5 minutes: passes on time, worker RSS, worker and server CPU. Run once with the default
+// embedded audit store (PGlite, inside the worker) and once with PostgreSQL (BENCH_DATABASE_URL, or a
+// private server from the Debian binaries when they are installed), the production topology.
 import type { Client } from '@temporalio/client';
+import { findPostgresBin, startPrivatePostgres } from '../lib/postgres';
 import { maintainProgressQuery, maintainWorkflowId } from '../../src/shared/maintain';
 import type { BenchEnv } from './env';
 import { cpuSeconds, median, round, rssMb } from './stats';
@@ -39,15 +42,28 @@ async function passCounts(client: Client, domain: string, names: string[]): Prom
   return counts;
 }
 
-export async function maintainLoad(env: BenchEnv): Promise<MaintainFigures> {
+export async function maintainLoad(env: BenchEnv): Promise<MaintainFigures[]> {
+  const figures = [await maintainRun(env, undefined)];
+  if (process.env.BENCH_DATABASE_URL) figures.push(await maintainRun(env, process.env.BENCH_DATABASE_URL));
+  else if (findPostgresBin()) {
+    const pg = await startPrivatePostgres();
+    try {
+      figures.push(await maintainRun(env, pg.url));
+    } finally {
+      pg.stop();
+    }
+  }
+  return figures;
+}
+
+async function maintainRun(env: BenchEnv, databaseUrl: string | undefined): Promise<MaintainFigures> {
   const n = Number(process.env.BENCH_SERVICES ?? (env.quick ? 20 : 1000));
   const intervalS = env.quick ? 2 : 10;
   const windowS = Number(process.env.BENCH_SECONDS ?? (env.quick ? 10 : 300));
   const sim = await env.startSimulator({ jobDurationMs: { control: 500, scale: 500 } });
-  const taskQueue = 'bench-maintain';
-  const databaseUrl = process.env.BENCH_DATABASE_URL;
+  const taskQueue = `bench-maintain-${databaseUrl ? 'pg' : 'pglite'}`;
   const worker = await env.startWorker({ taskQueue, simulatorUrl: sim.url, env: databaseUrl ? { DATABASE_URL: databaseUrl } : {} });
-  const domain = 'maintain';
+  const domain = `maintain-${databaseUrl ? 'pg' : 'pglite'}`;
   const names = Array.from({ length: n }, (_, i) => `m-${String(i).padStart(4, '0')}`);
   sim.seed(domain, names);
   const t0 = Date.now();
@@ -89,6 +105,7 @@ export async function maintainLoad(env: BenchEnv): Promise<MaintainFigures> {
   for (let i = 0; i < names.length; i += 50) {
     await Promise.allSettled(names.slice(i, i + 50).map((name) => env.client.workflow.getHandle(maintainWorkflowId(domain, name)).terminate('bench over')));
   }
+  await worker.stop('SIGTERM', 10_000);
   return {
     services: n,
     passIntervalSeconds: intervalS,

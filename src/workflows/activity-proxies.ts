@@ -1,5 +1,5 @@
 // Activity stubs with the timeouts and retry policies each kind of call needs.
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 /** Types that retrying cannot fix (kept in step with src/activities/failures.ts). */
@@ -25,6 +25,35 @@ export const audit = proxyActivities<Activities>({
   scheduleToCloseTimeout: '1h',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
 });
+
+/**
+ * The same writes as local activities: run by the worker inside the workflow task, no server round
+ * trip. Under load a round trip cost ~100 ms per audit event (4 per patched service, see
+ * BENCHMARKS.md); a write is a few ms. Retried in the task for 10 s, then with timers, up to an hour.
+ */
+export const localAudit = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '15s',
+  scheduleToCloseTimeout: '1h',
+  localRetryThreshold: '10s',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+
+/**
+ * Short reads of a service as local activities (maintainService's pass, the read before and after a
+ * change): one workflow task instead of two plus an activity task. Server round trips are what bound
+ * how many services one server and worker can maintain and how fast a batch turns over
+ * (BENCHMARKS.md). A read with no answer within 2 minutes fails like a regular one would.
+ */
+export const localReads = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '2m',
+  localRetryThreshold: '10s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+/** Patch ids: histories recorded before these changes replay on the regular-activity paths. */
+export const AUDIT_AS_LOCAL_ACTIVITY = 'audit-as-local-activity';
+export const READS_AS_LOCAL_ACTIVITIES = 'reads-as-local-activities';
 
 /** Webhooks: a few quick retries, then given up; the rollout never waits long on them. */
 export const notifications = proxyActivities<Activities>({

@@ -4,6 +4,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { buildServiceInputSchema, type BuildServiceInput, type BuildServiceResult } from '../shared/schemas';
 import { cloud, waits } from './activity-proxies';
+import { readService } from './jobs';
 import { failureType, ServiceOperation, validateInput } from './operation';
 
 export async function buildService(input: BuildServiceInput): Promise<BuildServiceResult> {
@@ -18,7 +19,7 @@ export async function buildService(input: BuildServiceInput): Promise<BuildServi
   let createJob: { jobId: string; done: boolean } | undefined;
   try {
     await op.step('precheck', async () => {
-      const existing = await cloud.findService(ref);
+      const existing = await readService(ref);
       if (existing) {
         throw ApplicationFailure.nonRetryable(`a service named [${service.serviceName}] already exists in domain [${identityDomain}] (status ${existing.status})`, 'ServiceAlreadyExists');
       }

@@ -1,7 +1,7 @@
 // The step every change of an existing service shares: submit, audit `started`, wait for the job.
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, patched } from '@temporalio/workflow';
 import type { SubmitResult } from '../activities';
-import { cloud, waits } from './activity-proxies';
+import { cloud, localReads, READS_AS_LOCAL_ACTIVITIES, waits } from './activity-proxies';
 import type { ServiceSummary, OperationResult } from '../shared/schemas';
 import type { ServiceOperation } from './operation';
 
@@ -15,9 +15,14 @@ export function auditState(s: { status: string; shape?: string; usableStorageGb?
   return s && { status: s.status, shape: s.shape, usableStorageGb: s.usableStorageGb, fraStorageGb: s.fraStorageGb, additionalVolumesGb: s.additionalVolumesGb };
 }
 
+/** Reads a service (null: it does not exist); a local activity except in histories from before. */
+export function readService(ref: ServiceRef): Promise<ServiceSummary | null> {
+  return (patched(READS_AS_LOCAL_ACTIVITIES) ? localReads : cloud).findService(ref);
+}
+
 /** Reads the service or fails: there is nothing to change on a service that does not exist. */
 export async function requireService(op: ServiceOperation, ref: ServiceRef) {
-  const service = await cloud.findService(ref);
+  const service = await readService(ref);
   if (!service) throw ApplicationFailure.nonRetryable(`no service [${ref.serviceName}] in domain [${ref.identityDomain}]`, 'ServiceNotFound');
   op.before ??= auditState(service) ?? undefined;
   return service;
@@ -54,7 +59,7 @@ export async function submitAndWait(
 
 /** Ends a successful change: reads the service as it is now, audits `succeeded`, builds the result. */
 export async function finishChange(op: ServiceOperation, ref: ServiceRef, before: ServiceSummary, extra: Partial<OperationResult> = {}): Promise<OperationResult> {
-  const after = await cloud.findService(ref);
+  const after = await readService(ref);
   op.after = op.after ?? auditState(after);
   op.finish();
   await op.audit('succeeded');

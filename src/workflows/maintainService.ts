@@ -27,7 +27,8 @@ import {
   type MaintainServiceInput,
   type PassRecord,
 } from '../shared/maintain';
-import { audit, cloud, notifications } from './activity-proxies';
+import { audit, notifications } from './activity-proxies';
+import { readService } from './jobs';
 import { changeLifecycle } from './changeLifecycle';
 import { rootMessage, validateInput } from './operation';
 import { scaleService } from './scaleService';
@@ -114,7 +115,7 @@ export async function maintainService(input: MaintainServiceInput, carried?: Mai
     }
     let service: ServiceSummary | null | undefined;
     try {
-      service = await cloud.findService(ref);
+      service = await readService(ref);
     } catch (err) {
       pass.error = `no answer: ${rootMessage(err)}`;
     }

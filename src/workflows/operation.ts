@@ -1,12 +1,12 @@
 // What every service operation workflow shares: input validation, the progress query, search
 // attributes, audit events and compensations (saga), so each workflow file reads as its steps only.
-import { ApplicationFailure, CancellationScope, isCancellation, log, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, isCancellation, log, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ZodType, ZodTypeDef } from 'zod';
 import type { AuditEventName } from '../audit/types';
 import { SEARCH_ATTRIBUTES, type Operation } from '../shared/contract';
 import { progressQuery, type OperationProgress } from '../shared/messages';
 import { describeZodError } from '../shared/schemas';
-import { audit } from './activity-proxies';
+import { AUDIT_AS_LOCAL_ACTIVITY, audit, localAudit } from './activity-proxies';
 
 export interface Who {
   requestedBy?: string;
@@ -102,7 +102,8 @@ export class ServiceOperation {
 
   /** Records an audit event once per run (the key makes retries idempotent). */
   async audit(event: AuditEventName, extra: { key?: string; step?: string; jobId?: string; details?: Record<string, unknown> } = {}): Promise<void> {
-    await audit.recordAudit({
+    const record = patched(AUDIT_AS_LOCAL_ACTIVITY) ? localAudit.recordAudit : audit.recordAudit;
+    await record({
       key: extra.key ?? event,
       occurredAt: new Date().toISOString(),
       operation: this.operation,

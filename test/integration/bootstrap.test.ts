@@ -8,7 +8,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { startDevServer } from '../../scripts/lib/dev-server';
 import { ensureTemporalCli, findTemporalCli } from '../../scripts/temporal-cli';
 import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../src/shared/contract';
-import { freePort } from '../helpers/postgres';
+import { freePort } from '../../scripts/lib/postgres';
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'dbaas-boot-'));
 

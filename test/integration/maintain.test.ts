@@ -144,7 +144,7 @@ describe('maintainService', () => {
 describe('maintainService across continue-as-new', () => {
   it('continues as new several times (server suggests it at 30 events) without losing desired state or a pending setDesired', async () => {
     const { startDevServer } = await import('../../scripts/lib/dev-server');
-    const { freePort } = await import('../helpers/postgres');
+    const { freePort } = await import('../../scripts/lib/postgres');
     const server = await startDevServer({ port: await freePort(), extraArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=30'] });
     const own = await startFileStack('maintain-can', { jobDurationMs: DURATIONS }, server.address);
     try {

@@ -8,7 +8,7 @@ import { CloudApiError, parseRetryAfter } from '../../src/cloud/errors';
 import { toFailure } from '../../src/activities/failures';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DbcsSimulator } from '../../src/simulator/server';
-import { freePort } from '../helpers/postgres';
+import { freePort } from '../../scripts/lib/postgres';
 import { sampleInput, SIM_PASSWORD, SIM_USER, startSimulator } from '../helpers/harness';
 
 let sim: DbcsSimulator;

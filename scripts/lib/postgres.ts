@@ -1,4 +1,4 @@
-// A private PostgreSQL server for the test run, from the Debian `postgresql` package's binaries.
+// A private PostgreSQL server (for the test run and the benchmarks), from the Debian `postgresql` package's binaries.
 // Root cannot run postgres, so the server runs as the `postgres` user when the tests run as root.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
