@@ -129,14 +129,14 @@ export function createPatchingActivities(client: DbcsClient) {
 
     /** The health gate: the service Running at the expected patch level within the time allowed. */
     async healthGate({ identityDomain, serviceName, expectedLevel, timeoutMs }: ServiceRef & { expectedLevel: string; timeoutMs: number }): Promise<HealthResult> {
-      const started = Date.now();
       const { value } = await pollUntil<HealthResult, HealthResult>(
         { initialMs: 500, maxMs: 10_000 },
-        async () => {
+        async (state) => {
           const i = await client.findInstance(identityDomain, serviceName);
           const seen: HealthResult = { healthy: false, status: i?.status, patchLevel: i?.patch_level };
           if (i && i.status === 'Running' && i.patch_level === expectedLevel) return { done: true, value: { ...seen, healthy: true } };
-          if (Date.now() - started >= timeoutMs) {
+          // Timed from the first attempt's start (heartbeated), so a retried gate does not start over.
+          if (Date.now() - state.startedAt >= timeoutMs) {
             const reason = !i ? 'the service is gone' : i.status !== 'Running' ? `the service is ${i.status}, not Running` : `the patch level is ${i.patch_level}, not ${expectedLevel}`;
             return { done: true, value: { ...seen, reason: `${reason} after ${Math.round(timeoutMs / 1000)} s` } };
           }

@@ -1,10 +1,10 @@
 // maintainService: the Occopus maintain loop, made durable. Every pass reads the service; drift from
 // the desired state (stopped when it should run, wrong shape, too little storage) is corrected by the
 // matching operation as a child workflow under the service's id, so it never races a manual
-// operation. A service unhealthy for longer than the health timeout is restarted; when recoveries
-// keep failing it is marked needs_attention (contacts told once) and only watched. Runs for months:
+// operation. A service unhealthy for longer than the health timeout, or whose corrections keep
+// failing, is marked needs_attention (contacts told once) and only watched. Runs for months:
 // continues as new when Temporal suggests it, carrying desired state, counters and pending requests.
-import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, log, setHandler, startChild, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, log, patched, setHandler, startChild, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { ServiceSummary } from '../shared/schemas';
 import { SEARCH_ATTRIBUTES, serviceWorkflowId } from '../shared/contract';
@@ -35,6 +35,8 @@ import { scaleService } from './scaleService';
 
 const HEALTHY = ['Running', 'Stopped'];
 const RECENT_PASSES_KEPT = 20;
+/** Patch id: an unhealthy service is handed to a human instead of restarted (which the API refuses). */
+const ATTENTION_WHEN_NO_RECOVERY = 'attention-when-no-recovery';
 
 export async function maintainService(input: MaintainServiceInput, carried?: MaintainProgress): Promise<MaintainResult> {
   const opts = validateInput('maintainService', maintainServiceInputSchema, input);
@@ -137,7 +139,8 @@ export async function maintainService(input: MaintainServiceInput, carried?: Mai
     const unhealthyFor = p.unhealthySince ? Date.now() - Date.parse(p.unhealthySince) : 0;
     const failed = !healthy && unhealthyFor >= opts.healthTimeoutSeconds * 1000;
 
-    const planned = plan(p.desired, service, failed);
+    // Runs from before this change tried a restart (always refused) before asking for attention.
+    const planned = plan(p.desired, service, failed, !patched(ATTENTION_WHEN_NO_RECOVERY));
     pass.drift = planned.drift;
     if (planned.drift.length > 0) {
       p.counters.drifts += 1;
@@ -148,6 +151,15 @@ export async function maintainService(input: MaintainServiceInput, carried?: Mai
       p.consecutiveRecoveryFailures = 0;
       p.attentionNotified = false;
       notify('recovered');
+    }
+
+    if (planned.attention && p.state === 'maintaining') {
+      p.state = 'needs_attention';
+      if (!p.attentionNotified) {
+        p.attentionNotified = true;
+        await record('needs_attention', `pass:${pass.pass}:attention`, { reason: planned.attention });
+        notify('needs_attention', { reason: planned.attention });
+      }
     }
 
     const action = planned.action;
@@ -210,14 +222,22 @@ interface PlannedAction {
 }
 
 /** The drift between desired and observed, and the one action (the most urgent) that corrects it. */
-function plan(desired: DesiredState, service: ServiceSummary | undefined, failed: boolean): { drift: string[]; action?: PlannedAction } {
-  if (!service) return { drift: failed ? ['the API has not answered for longer than the health timeout'] : [] };
+function plan(desired: DesiredState, service: ServiceSummary | undefined, failed: boolean, restartToRecover: boolean): { drift: string[]; action?: PlannedAction; attention?: string } {
+  if (!service) {
+    if (!failed) return { drift: [] };
+    const drift = 'the API has not answered for longer than the health timeout';
+    return { drift: [drift], attention: restartToRecover ? undefined : drift };
+  }
   const drift: string[] = [];
   let action: PlannedAction | undefined;
+  let attention: string | undefined;
   const first = (a: PlannedAction) => (action ??= a);
   if (failed) {
     drift.push(`unhealthy: ${service.status} for longer than the health timeout`);
-    first({ describe: 'restart (recovery)', recovery: true, workflow: 'changeLifecycle', args: { lifecycleState: 'restart' } });
+    // The API restarts only a Running service, and every unhealthy status is another one: a restart
+    // would be refused restartLimit times before anyone heard of it. Ask a human at once.
+    if (restartToRecover) first({ describe: 'restart (recovery)', recovery: true, workflow: 'changeLifecycle', args: { lifecycleState: 'restart' } });
+    else attention = `${service.status} for longer than the health timeout, and the API offers no action for a ${service.status} service`;
   }
   if (desired.status === 'Running' && service.status === 'Stopped') {
     drift.push('Stopped, should be Running');
@@ -238,7 +258,7 @@ function plan(desired: DesiredState, service: ServiceSummary | undefined, failed
       first({ describe: `add ${desired.minStorageGb - storage} GB of data storage`, recovery: false, workflow: 'scaleService', args: { additionalStorage: desired.minStorageGb - storage, usage: 'data' } });
     }
   }
-  return { drift, action };
+  return { drift, action, attention };
 }
 
 /** Runs the action as a child under the service's id; a manual operation holding it means: next pass. */

@@ -5,7 +5,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { serviceWorkflowId } from '../../src/shared/contract';
 import { detachUpdate, maintainProgressQuery, maintainWorkflowId, setDesiredSignal, setDesiredUpdate, type MaintainResult, type MaintainServiceInput } from '../../src/shared/maintain';
-import { auditReader, cliEnvFor, cliFor, startFileStack, uniqueName, waitUntil, type FileStack } from '../helpers/harness';
+import { auditReader, auditTrail, cliEnvFor, cliFor, startFileStack, uniqueName, waitUntil, type FileStack } from '../helpers/harness';
 import { recordHistory } from '../helpers/histories';
 
 let s: FileStack;
@@ -118,6 +118,27 @@ describe('maintainService', () => {
     } finally {
       hook.close();
     }
+  });
+
+  it('hands a service unhealthy past the health timeout to a human at once (no refused restarts), and takes it back once healthy', async () => {
+    const { domain, name } = service('failed');
+    const instance = s.sim.state.instance(domain, name)!;
+    instance.status = 'Failed'; // no API call leads here on demand: the simulated cloud is edited directly
+    const before = s.sim.stats().mutatingCalls;
+    const handle = await attach(domain, name, { healthTimeoutSeconds: 1 });
+    const p = await waitUntil('needs attention', () => handle.query(maintainProgressQuery), (x) => x.state === 'needs_attention', 30_000);
+    expect(p.counters).toMatchObject({ actions: 0, failedActions: 0 });
+    expect(p.lastPass?.drift.join(' ')).toContain('unhealthy: Failed for longer than the health timeout');
+    expect(s.sim.stats().mutatingCalls).toBe(before);
+    const trail = await auditTrail(maintainWorkflowId(domain, name));
+    expect(trail.filter((e) => e.event === 'needs_attention')).toHaveLength(1);
+    expect(trail.find((e) => e.event === 'needs_attention')?.details).toMatchObject({ reason: expect.stringContaining('the API offers no action for a Failed service') });
+
+    instance.status = 'Running'; // someone repaired it
+    await waitUntil('maintained again', () => handle.query(maintainProgressQuery), (x) => x.state === 'maintaining', 30_000);
+    expect(s.sim.stats().mutatingCalls).toBe(before);
+    await handle.executeUpdate(detachUpdate, { args: [{}] });
+    await handle.result();
   });
 
   it('detach ends the workflow and leaves the service as it is; an out-of-band delete ends it with a clear result', async () => {
