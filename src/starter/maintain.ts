@@ -1,6 +1,6 @@
 // `dbaas maintain attach|detach|status|scale|pause|resume|list`: keeping services at their desired state.
 import os from 'node:os';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from '../shared/contract';
 import {
   detachUpdate,
@@ -13,7 +13,7 @@ import {
   type MaintainProgress,
 } from '../shared/maintain';
 import { describeZodError } from '../shared/schemas';
-import { CliError, EXIT, requireDomain } from './exit-codes';
+import { CliError, EXIT, requireDomain, updateFailure } from './exit-codes';
 import { connectTemporal } from './temporal';
 
 export interface MaintainOptions {
@@ -99,9 +99,7 @@ export async function maintainActionCommand(action: Action, service: string, opt
       console.log(`${action}: accepted (${action === 'detach' ? 'no longer maintained; the service is left as it is' : state})`);
       return EXIT.ok;
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) throw new CliError(`${action} refused: ${(err.cause as Error | undefined)?.message ?? err.message}`, EXIT.invalid);
-      if (err instanceof WorkflowNotFoundError) throw new CliError(`[${service}] is not maintained (no ${workflowId})`, EXIT.notFound);
-      throw err;
+      return updateFailure(err, action, `[${service}] is not maintained (no ${workflowId})`);
     }
   } finally {
     await t.close();

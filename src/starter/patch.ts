@@ -1,7 +1,7 @@
 // `dbaas patch plan|start|status|pause|resume|approve|abort`: rolling patches from the CLI.
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import {
   abortUpdate,
   approveUpdate,
@@ -16,7 +16,7 @@ import {
   type RolloutResult,
 } from '../shared/patching';
 import { describeZodError } from '../shared/schemas';
-import { CliError, EXIT, requireDomain } from './exit-codes';
+import { CliError, EXIT, requireDomain, updateFailure } from './exit-codes';
 import { connectTemporal } from './temporal';
 
 export interface PatchOptions {
@@ -200,9 +200,7 @@ export async function patchControlCommand(action: keyof typeof CONTROLS, workflo
       console.log(`${action}: accepted; the rollout is ${state}`);
       return EXIT.ok;
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) throw new CliError(`${action} refused: ${(err.cause as Error | undefined)?.message ?? err.message}`, EXIT.invalid);
-      if (err instanceof WorkflowNotFoundError) throw new CliError(`no running rollout ${workflowId}`, EXIT.notFound);
-      throw err;
+      return updateFailure(err, action, `no running rollout ${workflowId}`);
     }
   } finally {
     await t.close();
