@@ -66,6 +66,8 @@ export interface PollSettings {
  * matters for the first 2 s of a wait (about 8 extra calls per job). Cap 30 s: the seeds' interval.
  */
 export const DEFAULT_POLL_SETTINGS: PollSettings = { options: { initialMs: 200, maxMs: 30_000, growth: 0.1 }, clock: realClock };
+/** How far the cloud's clock may run behind ours when judging whether an instance is this create's. */
+const CLOCK_SKEW_MS = 5 * 60_000;
 /** A job id the API does not know yet is tolerated this long (it may still be registering). */
 const JOB_NOT_FOUND_GRACE_MS = 30_000;
 
@@ -131,10 +133,19 @@ export function createCloudActivities(client: DbcsClient, polling: PollSettings 
      * made (the answer may have been lost), so a retried create never makes a second instance.
      */
     async createService({ identityDomain, service }: { identityDomain: string; service: ServiceSpec }): Promise<CreateServiceResult> {
-      const { attempt } = Context.current().info;
+      const { attempt, scheduledTimestampMs } = Context.current().info;
       const adopt = async (): Promise<CreateServiceResult | undefined> => {
         const existing = await client.findInstance(identityDomain, service.serviceName);
         if (!existing?.creation_job_id) return undefined;
+        // Ours only if this API user created it after the first attempt was scheduled (the name was
+        // free then); anything else took the name in between and is not ours to adopt or delete.
+        const createdAt = existing.creation_time ? Date.parse(existing.creation_time) : NaN;
+        if ((existing.created_by !== undefined && existing.created_by !== client.username) || createdAt < scheduledTimestampMs - CLOCK_SKEW_MS) {
+          throw ApplicationFailure.nonRetryable(
+            `a service named [${service.serviceName}] already exists in domain [${identityDomain}], created by ${existing.created_by ?? 'someone'} at ${existing.creation_time ?? 'an unknown time'}: not by this create`,
+            FAILURE_TYPES.alreadyExists,
+          );
+        }
         Context.current().log.info('create was accepted by an earlier attempt; adopting its job', { jobId: existing.creation_job_id });
         return { jobId: existing.creation_job_id, requestName: 'create', adopted: true };
       };
@@ -148,7 +159,11 @@ export function createCloudActivities(client: DbcsClient, polling: PollSettings 
       } catch (err) {
         if (err instanceof CloudApiError && isAlreadyExistsAnswer(err.status ?? 0, err.details.apiMessage ?? '')) {
           if (attempt > 1) {
-            const adopted = await adopt().catch(() => undefined);
+            // A read that fails is looked at again on the next attempt; a name taken by another is final.
+            const adopted = await adopt().catch((e: unknown) => {
+              if (e instanceof ApplicationFailure) throw e;
+              return undefined;
+            });
             if (adopted) return adopted;
             // Ours but not yet visible (a GET answers 404 for a while after create): look again later.
             throw ApplicationFailure.retryable(`service [${service.serviceName}] exists but is not visible yet; looking again`, FAILURE_TYPES.transient);

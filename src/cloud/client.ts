@@ -53,9 +53,12 @@ export class DbcsClient {
   private readonly agent: Agent;
   private readonly base: URL;
   private readonly authorization: string;
+  /** The API user: the `created_by` of what this client creates. */
+  readonly username: string;
 
   constructor(options: DbcsClientOptions) {
     this.base = new URL(options.baseUrl);
+    this.username = options.username;
     this.authorization = `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`;
     this.agent = new Agent({
       keepAliveTimeout: 4_000,

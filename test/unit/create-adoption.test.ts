@@ -1,0 +1,57 @@
+// A retried create adopts the instance its earlier attempt made (the answer was lost), and only that:
+// an instance of the same name made by another user, or before this create began, is not ours.
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createCloudActivities, type CreateServiceResult } from '../../src/activities/cloud';
+import { DbcsClient } from '../../src/cloud/client';
+import type { DbcsSimulator } from '../../src/simulator/server';
+import { sampleInput, SIM_PASSWORD, SIM_USER, startSimulator, uniqueName } from '../helpers/harness';
+
+let sim: DbcsSimulator;
+let client: DbcsClient;
+beforeAll(async () => {
+  sim = await startSimulator({ visibilityDelayMs: 0 });
+  client = new DbcsClient({ baseUrl: sim.url, username: SIM_USER, password: SIM_PASSWORD });
+});
+afterAll(async () => {
+  await client.close();
+  await sim.close();
+});
+
+/** Attempt 2 of createService, its first attempt scheduled `scheduledAgoMs` ago. */
+function retriedCreate(serviceName: string, scheduledAgoMs = 10_000): Promise<CreateServiceResult> {
+  const env = new MockActivityEnvironment({ attempt: 2, scheduledTimestampMs: Date.now() - scheduledAgoMs });
+  const { identityDomain, service } = sampleInput(serviceName, {}, 'adopt');
+  return env.run(() => createCloudActivities(client).createService({ identityDomain, service })) as Promise<CreateServiceResult>;
+}
+
+async function lostCreate(serviceName: string): Promise<string> {
+  const { service } = sampleInput(serviceName, {}, 'adopt');
+  return (await client.createInstance('adopt', service as unknown as Record<string, unknown>)).jobId;
+}
+
+it('adopts the job of the instance its lost first attempt created', async () => {
+  const name = uniqueName('mine');
+  const jobId = await lostCreate(name);
+  const submitted = sim.stats().jobs.create.submitted;
+  expect(await retriedCreate(name)).toEqual({ jobId, requestName: 'create', adopted: true });
+  expect(sim.stats().jobs.create.submitted).toBe(submitted);
+});
+
+it('refuses an instance of that name created by another API user', async () => {
+  const name = uniqueName('theirs');
+  await lostCreate(name);
+  sim.state.instance('adopt', name)!.createdBy = 'someone-else';
+  const err = await retriedCreate(name).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(ApplicationFailure);
+  expect(err).toMatchObject({ type: 'ServiceAlreadyExists', nonRetryable: true, message: expect.stringContaining('created by someone-else') });
+});
+
+it('refuses an instance of that name created before this create was first scheduled', async () => {
+  const name = uniqueName('older');
+  await lostCreate(name);
+  sim.state.instance('adopt', name)!.createdAt = Date.now() - 3_600_000;
+  const err = await retriedCreate(name).catch((e: unknown) => e);
+  expect(err).toMatchObject({ type: 'ServiceAlreadyExists', nonRetryable: true, message: expect.stringContaining('not by this create') });
+});
