@@ -67,7 +67,7 @@ export interface PollSettings {
  */
 export const DEFAULT_POLL_SETTINGS: PollSettings = { options: { initialMs: 200, maxMs: 30_000, growth: 0.1 }, clock: realClock };
 /** How far the cloud's clock may run behind ours when judging whether an instance is this create's. */
-const CLOCK_SKEW_MS = 5 * 60_000;
+const CLOCK_SKEW_MS = 60_000;
 /** A job id the API does not know yet is tolerated this long (it may still be registering). */
 const JOB_NOT_FOUND_GRACE_MS = 30_000;
 
@@ -208,12 +208,17 @@ export function createCloudActivities(client: DbcsClient, polling: PollSettings 
     /** Submits stop/start/restart; a retry first checks whether the earlier attempt took effect. */
     async submitLifecycle({ identityDomain, serviceName, lifecycleState, vmName, lifecycleTimeout }: LifecycleRequest): Promise<SubmitResult> {
       return classified(async () => {
-        if (Context.current().info.attempt > 1) {
-          const status = vmName
-            ? (await client.listServers(identityDomain, serviceName)).find((n) => n.vmName === vmName)?.status
-            : (await client.getInstance(identityDomain, serviceName)).status;
+        const { attempt, scheduledTimestampMs } = Context.current().info;
+        if (attempt > 1) {
+          const instance = await client.getInstance(identityDomain, serviceName);
+          const status = vmName ? (await client.listServers(identityDomain, serviceName)).find((n) => n.vmName === vmName)?.status : instance.status;
           if (status === 'Maintenance') return { found: 'in-progress' };
           if ((lifecycleState === 'stop' && status === 'Stopped') || (lifecycleState === 'start' && status === 'Running')) return { found: 'applied' };
+          // A restart ends where it began (Running): a change to the service after our first attempt
+          // was scheduled is that attempt's restart, whose answer was lost. Do not restart twice.
+          // (No skew allowed here: a change made just before, like the start before a restart, is not it.)
+          const modifiedAt = Date.parse(instance.last_modified_time ?? '');
+          if (lifecycleState === 'restart' && status === 'Running' && modifiedAt >= scheduledTimestampMs) return { found: 'applied' };
         }
         const job = await client.controlInstance(identityDomain, serviceName, {
           lifecycleState,
