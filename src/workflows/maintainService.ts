@@ -37,6 +37,8 @@ const HEALTHY = ['Running', 'Stopped'];
 const RECENT_PASSES_KEPT = 20;
 /** Patch id: an unhealthy service is handed to a human instead of restarted (which the API refuses). */
 const ATTENTION_WHEN_NO_RECOVERY = 'attention-when-no-recovery';
+/** Patch id: a failing scale backs off and ends in needs_attention like a failing start. */
+const BACKOFF_EVERY_FAILED_ACTION = 'backoff-every-failed-action';
 
 export async function maintainService(input: MaintainServiceInput, carried?: MaintainProgress): Promise<MaintainResult> {
   const opts = validateInput('maintainService', maintainServiceInputSchema, input);
@@ -163,7 +165,9 @@ export async function maintainService(input: MaintainServiceInput, carried?: Mai
     }
 
     const action = planned.action;
-    const mayAct = p.state === 'maintaining' && action && (!action.recovery || !p.nextRecoveryAt || Date.now() >= Date.parse(p.nextRecoveryAt));
+    // Every failed action backs off and counts towards needs_attention (runs from before: only starts and recoveries).
+    const backsOff = action && (action.recovery || action.describe.startsWith('start') || patched(BACKOFF_EVERY_FAILED_ACTION));
+    const mayAct = p.state === 'maintaining' && action && (!backsOff || !p.nextRecoveryAt || Date.now() >= Date.parse(p.nextRecoveryAt));
     if (action && !mayAct) pass.outcome = 'skipped';
     if (action && mayAct) {
       pass.action = action.describe;
@@ -179,7 +183,7 @@ export async function maintainService(input: MaintainServiceInput, carried?: Mai
         p.counters.failedActions += 1;
         pass.error = action.error;
         await record('action_failed', `pass:${pass.pass}:action`, { action: action.describe, error: action.error });
-        if (action.recovery || action.describe.startsWith('start')) {
+        if (backsOff) {
           p.consecutiveRecoveryFailures += 1;
           // Back off: the next recovery waits 2^n passes.
           p.nextRecoveryAt = new Date(Date.now() + opts.passIntervalSeconds * 1000 * 2 ** p.consecutiveRecoveryFailures).toISOString();

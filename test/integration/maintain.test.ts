@@ -120,6 +120,20 @@ describe('maintainService', () => {
     }
   });
 
+  it('backs off a correction that keeps failing (a scale) and hands it to a human after restartLimit failures', async () => {
+    const { domain, name } = service('scalefail');
+    s.sim.faults.replace({ triggers: [{ action: 'fail-job', route: 'scale', serviceName: name, message: 'ORA-00000: shape not available' }] });
+    const scaleJobs = s.sim.stats().jobs.scale.submitted;
+    const handle = await attach(domain, name, { restartLimit: 2, desired: { status: 'Running', shape: 'oc5' } });
+    const p = await waitUntil('needs attention', () => handle.query(maintainProgressQuery), (x) => x.state === 'needs_attention', 60_000);
+    expect(p.counters.failedActions).toBe(2);
+    await waitUntil('more passes', () => handle.query(maintainProgressQuery), (x) => x.counters.passes >= p.counters.passes + 3, 30_000);
+    expect((await handle.query(maintainProgressQuery)).counters.failedActions).toBe(2);
+    expect(s.sim.stats().jobs.scale.submitted - scaleJobs).toBe(2);
+    await handle.executeUpdate(detachUpdate, { args: [{}] });
+    await handle.result();
+  });
+
   it('hands a service unhealthy past the health timeout to a human at once (no refused restarts), and takes it back once healthy', async () => {
     const { domain, name } = service('failed');
     const instance = s.sim.state.instance(domain, name)!;
