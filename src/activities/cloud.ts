@@ -85,6 +85,7 @@ export function summarize(identityDomain: string, i: Instance): ServiceSummary {
     usableStorageGb: i.usable_storage,
     fraStorageGb: i.fra_storage,
     additionalVolumesGb: i.additional_volumes,
+    patchLevel: i.patch_level,
   };
 }
 

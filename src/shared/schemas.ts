@@ -82,6 +82,8 @@ export const serviceSummarySchema = z.object({
   usableStorageGb: z.number().optional(),
   fraStorageGb: z.number().optional(),
   additionalVolumesGb: z.array(z.number()).optional(),
+  /** The release the database runs (e.g. 12.2.0.1.190416 once patched). */
+  patchLevel: z.string().optional(),
 });
 export type ServiceSummary = z.infer<typeof serviceSummarySchema>;
 
