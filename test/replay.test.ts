@@ -1,7 +1,8 @@
 // Replays recorded histories against today's workflow code: a change that would break workflows
 // already running in production fails here. RECORD_HISTORIES=1 npm test records today's into
-// test/histories; the folders below it keep those of earlier versions (v1: audit writes as regular
-// activities, before the patch that made them local activities), which must replay too.
+// test/histories; the folders below it keep those of earlier versions, which must replay too (v1:
+// audit writes and reads as regular activities; v2: before the health gate's first read and the
+// maintainService needs_attention patches).
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DeterminismViolationError } from '@temporalio/workflow';

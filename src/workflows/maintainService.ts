@@ -35,7 +35,7 @@ import { scaleService } from './scaleService';
 
 const HEALTHY = ['Running', 'Stopped'];
 const RECENT_PASSES_KEPT = 20;
-/** Patch id: an unhealthy service is handed to a human instead of restarted (which the API refuses). */
+/** Patch id: a Failed service is handed to a human at once instead of restarted (which the API refuses). */
 const ATTENTION_WHEN_NO_RECOVERY = 'attention-when-no-recovery';
 /** Patch id: a failing scale backs off and ends in needs_attention like a failing start. */
 const BACKOFF_EVERY_FAILED_ACTION = 'backoff-every-failed-action';
@@ -227,21 +227,18 @@ interface PlannedAction {
 
 /** The drift between desired and observed, and the one action (the most urgent) that corrects it. */
 function plan(desired: DesiredState, service: ServiceSummary | undefined, failed: boolean, restartToRecover: boolean): { drift: string[]; action?: PlannedAction; attention?: string } {
-  if (!service) {
-    if (!failed) return { drift: [] };
-    const drift = 'the API has not answered for longer than the health timeout';
-    return { drift: [drift], attention: restartToRecover ? undefined : drift };
-  }
+  if (!service) return { drift: failed ? ['the API has not answered for longer than the health timeout'] : [] };
   const drift: string[] = [];
   let action: PlannedAction | undefined;
   let attention: string | undefined;
   const first = (a: PlannedAction) => (action ??= a);
   if (failed) {
     drift.push(`unhealthy: ${service.status} for longer than the health timeout`);
-    // The API restarts only a Running service, and every unhealthy status is another one: a restart
-    // would be refused restartLimit times before anyone heard of it. Ask a human at once.
-    if (restartToRecover) first({ describe: 'restart (recovery)', recovery: true, workflow: 'changeLifecycle', args: { lifecycleState: 'restart' } });
-    else attention = `${service.status} for longer than the health timeout, and the API offers no action for a ${service.status} service`;
+    // A Failed service has nothing in flight and no API action that repairs it (a restart needs
+    // Running): ask a human at once instead of being refused restartLimit times. Other unhealthy
+    // statuses may be an operation still running; the restart attempt finds it busy and waits.
+    if (service.status === 'Failed' && !restartToRecover) attention = 'Failed for longer than the health timeout, and the API offers no action that repairs a Failed service';
+    else first({ describe: 'restart (recovery)', recovery: true, workflow: 'changeLifecycle', args: { lifecycleState: 'restart' } });
   }
   if (desired.status === 'Running' && service.status === 'Stopped') {
     drift.push('Stopped, should be Running');
