@@ -28,7 +28,7 @@ function parseArgs(argv: string[]) {
   const outAt = argv.indexOf('--out');
   const outDir = outAt >= 0 ? argv[outAt + 1] : undefined;
   if (outAt >= 0 && !outDir) throw new Error('--out needs a directory');
-  const names = argv.filter((a, i) => !a.startsWith('--') && i !== outAt + 1);
+  const names = argv.filter((a, i) => !a.startsWith('--') && (outAt < 0 || i !== outAt + 1));
   for (const n of names) if (!SCENARIOS[n]) throw new Error(`unknown scenario "${n}"; known: ${Object.keys(SCENARIOS).join(', ')}`);
   return { quick, outDir: path.resolve(outDir ?? path.join(REPO_ROOT, quick ? '.data/bench-quick' : 'bench')), names: names.length ? names : Object.keys(SCENARIOS) };
 }
