@@ -1,7 +1,8 @@
 // `npm run bench [-- [--quick] [--out DIR] [scenario …]]`: starts its own dev server, simulators and
-// worker processes, runs the scenarios, prints their figures, writes DIR/results.json (default
-// bench/; .data/bench-quick/ with --quick) and, for a full run, rewrites the figures in BENCHMARKS.md. --quick: small sizes, for the
-// smoke test. Scenarios: overhead, throughput, history, rollout, maintain, crash.
+// worker processes, runs the scenarios, prints their figures, writes DIR/results.json (default bench/;
+// .data/bench-quick/ with --quick) and, unless --quick, rewrites the figures in BENCHMARKS.md.
+// --quick: small sizes, for the smoke test. --render: only rewrite BENCHMARKS.md from the results.
+// Scenarios: overhead, throughput, history, rollout, maintain, crash.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../lib/process';
@@ -25,16 +26,23 @@ export const SCENARIOS: Record<string, (env: BenchEnv) => Promise<unknown>> = {
 
 function parseArgs(argv: string[]) {
   const quick = argv.includes('--quick');
+  const renderOnly = argv.includes('--render');
   const outAt = argv.indexOf('--out');
   const outDir = outAt >= 0 ? argv[outAt + 1] : undefined;
   if (outAt >= 0 && !outDir) throw new Error('--out needs a directory');
   const names = argv.filter((a, i) => !a.startsWith('--') && (outAt < 0 || i !== outAt + 1));
   for (const n of names) if (!SCENARIOS[n]) throw new Error(`unknown scenario "${n}"; known: ${Object.keys(SCENARIOS).join(', ')}`);
-  return { quick, outDir: path.resolve(outDir ?? path.join(REPO_ROOT, quick ? '.data/bench-quick' : 'bench')), names: names.length ? names : Object.keys(SCENARIOS) };
+  return { quick, renderOnly, outDir: path.resolve(outDir ?? path.join(REPO_ROOT, quick ? '.data/bench-quick' : 'bench')), names: names.length ? names : Object.keys(SCENARIOS) };
 }
 
 async function main(): Promise<void> {
-  const { quick, outDir, names } = parseArgs(process.argv.slice(2));
+  const { quick, outDir, names, renderOnly } = parseArgs(process.argv.slice(2));
+  if (renderOnly) {
+    // Rewrites BENCHMARKS.md from the results file, measuring nothing (after editing the rendering).
+    const saved = JSON.parse(readFileSync(path.join(outDir, 'results.json'), 'utf8')) as BenchResults;
+    rewriteBenchmarksMd(renderFigures(saved), saved);
+    return;
+  }
   const run = describeRun(quick);
   const resultsFile = path.join(outDir, 'results.json');
   // A partial full run keeps the other scenarios' last figures (each carries its own date and commit).

@@ -41,7 +41,7 @@ const END = '<!-- figures:end -->';
 
 /** Replaces the figures section of BENCHMARKS.md, keeping the prose around it. */
 export function rewriteBenchmarksMd(markdownTables: string, results: BenchResults, file = path.join(REPO_ROOT, 'BENCHMARKS.md')): void {
-  const header = `Measured ${results.date.slice(0, 10)} at commit ${results.commit} on ${results.machine.cpu} (${results.machine.cores} cores, ${results.machine.memoryGb} GB), Node ${results.machine.node}.`;
+  const header = `Machine: ${results.machine.cpu} (${results.machine.cores} cores, ${results.machine.memoryGb} GB), Node ${results.machine.node}. Last run ${results.date.slice(0, 10)} at commit ${results.commit}; each scenario says when and at which commit it was measured.`;
   const section = `${BEGIN}\n${header}\n\n${markdownTables.trim()}\n${END}`;
   const text = existsSync(file) ? readFileSync(file, 'utf8') : `# Benchmarks\n\n${BEGIN}\n${END}\n`;
   const start = text.indexOf(BEGIN);
