@@ -183,6 +183,9 @@ describe('rollingPatch', () => {
     const { domain, names } = fleet(1, 'busy');
     s.sim.configure({ jobDurationMs: { control: 60_000 } });
     await s.t.client.workflow.start('changeLifecycle', { taskQueue: s.taskQueue, workflowId: `svc:${domain}:${names[0]}`, args: [{ identityDomain: domain, serviceName: names[0], lifecycleState: 'restart' }] });
+    // The restart must be under way first: a rollout precheck that got there before it would make the
+    // API refuse the restart (busy), and the rollout would then find the service free.
+    await waitUntil('the restart job', () => s.sim.state.jobsOf(domain, names[0]!).some((j) => j.requestName === 'control' && j.state === 'InProgress'), (running) => running);
     const result = (await (await start({ identityDomain: domain, services: names, busyWaitSeconds: 3 })).result()) as RolloutResult;
     expect(result.progress.services[names[0]!]).toMatchObject({ state: 'failed', error: 'busy with another operation for more than 3 s' });
     await s.t.client.workflow.getHandle(`svc:${domain}:${names[0]}`).terminate('test done');
