@@ -2,12 +2,12 @@
 import type { AuditStore } from '../audit/types';
 import type { DbcsClient } from '../cloud/client';
 import { createAuditActivities } from './audit';
-import { createCloudActivities, DEFAULT_POLL_SETTINGS, type PollSettings } from './cloud';
+import { createCloudActivities, type PollSettings } from './cloud';
 import { createPatchingActivities } from './patching';
 
 export function createActivities(deps: { cloud: DbcsClient; audit: () => Promise<AuditStore>; polling?: PollSettings }) {
   return {
-    ...createCloudActivities(deps.cloud, deps.polling ?? DEFAULT_POLL_SETTINGS),
+    ...createCloudActivities(deps.cloud, deps.polling),
     ...createPatchingActivities(deps.cloud),
     ...createAuditActivities(deps.audit),
   };

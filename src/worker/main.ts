@@ -4,14 +4,14 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { openAuditStore } from '../audit/open';
 import type { AuditStore } from '../audit/types';
 import { createActivities } from '../activities';
+import { DEFAULT_POLL_SETTINGS } from '../activities/cloud';
 import { realClock, type PollClock } from '../activities/polling';
 import { DbcsClient } from '../cloud/client';
 import { dataConverterFor, loadCodecKey } from '../shared/codec';
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from './config';
 
-/** What a benchmark adds to the production worker: its own workflows and activities, a faster clock. */
+/** What a benchmark adds to the production worker: its own activities, a faster clock. */
 export interface WorkerExtras {
-  workflowsPath?: string;
   activities?: Record<string, (...args: never[]) => Promise<unknown>>;
   clock?: PollClock;
 }
@@ -26,12 +26,12 @@ export async function runWorker(config: WorkerConfig, extras: WorkerExtras = {})
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.taskQueue,
-      ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : { workflowsPath: extras.workflowsPath ?? require.resolve('../workflows') }),
+      ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : { workflowsPath: require.resolve('../workflows') }),
       activities: {
         ...createActivities({
           cloud,
           audit: async (): Promise<AuditStore> => audit,
-          polling: { options: { initialMs: config.poll.floorMs, maxMs: config.poll.capMs, growth: 0.1 }, clock: extras.clock ?? realClock },
+          polling: { options: { ...DEFAULT_POLL_SETTINGS.options, initialMs: config.poll.floorMs, maxMs: config.poll.capMs }, clock: extras.clock ?? realClock },
         }),
         ...extras.activities,
       },

@@ -66,6 +66,15 @@ export async function maintainService(input: MaintainServiceInput, carried?: Mai
   const record = (event: 'drift_detected' | 'action_taken' | 'action_failed' | 'needs_attention' | 'maintenance_ended', key: string, details: Record<string, unknown>) =>
     audit.recordAudit({ key, occurredAt: new Date().toISOString(), operation: 'maintainService', ...ref, event, requestedBy: opts.requestedBy, ticket: opts.ticket, details });
 
+  /** Hands the service to a human: audited and notified once, until it is healthy again. */
+  const askForAttention = async (passNo: number, details: Record<string, unknown>) => {
+    p.state = 'needs_attention';
+    if (p.attentionNotified) return;
+    p.attentionNotified = true;
+    await record('needs_attention', `pass:${passNo}:attention`, details);
+    notify('needs_attention', details);
+  };
+
   // Messages. setDesired is validated against the shape table and realised by the next pass.
   const reject = (message: string): never => {
     throw ApplicationFailure.nonRetryable(message, 'InvalidRequest');
@@ -155,14 +164,7 @@ export async function maintainService(input: MaintainServiceInput, carried?: Mai
       notify('recovered');
     }
 
-    if (planned.attention && p.state === 'maintaining') {
-      p.state = 'needs_attention';
-      if (!p.attentionNotified) {
-        p.attentionNotified = true;
-        await record('needs_attention', `pass:${pass.pass}:attention`, { reason: planned.attention });
-        notify('needs_attention', { reason: planned.attention });
-      }
-    }
+    if (planned.attention && p.state === 'maintaining') await askForAttention(pass.pass, { reason: planned.attention });
 
     const action = planned.action;
     // Every failed action backs off and counts towards needs_attention (runs from before: only starts and recoveries).
@@ -187,14 +189,7 @@ export async function maintainService(input: MaintainServiceInput, carried?: Mai
           p.consecutiveRecoveryFailures += 1;
           // Back off: the next recovery waits 2^n passes.
           p.nextRecoveryAt = new Date(Date.now() + opts.passIntervalSeconds * 1000 * 2 ** p.consecutiveRecoveryFailures).toISOString();
-          if (p.consecutiveRecoveryFailures >= opts.restartLimit) {
-            p.state = 'needs_attention';
-            if (!p.attentionNotified) {
-              p.attentionNotified = true;
-              await record('needs_attention', `pass:${pass.pass}:attention`, { failures: p.consecutiveRecoveryFailures, lastError: action.error });
-              notify('needs_attention', { failures: p.consecutiveRecoveryFailures, lastError: action.error });
-            }
-          }
+          if (p.consecutiveRecoveryFailures >= opts.restartLimit) await askForAttention(pass.pass, { failures: p.consecutiveRecoveryFailures, lastError: action.error });
         }
       }
     }
