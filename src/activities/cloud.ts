@@ -3,10 +3,13 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import type { DbcsClient } from '../cloud/client';
 import { CloudApiError, isAlreadyExistsAnswer } from '../cloud/errors';
-import { isTerminalJobStatus, type Instance } from '../cloud/schemas';
+import type { JobReading } from '../cloud/job-reading';
+import type { Instance } from '../cloud/schemas';
+import { defaultJobDeadlineMs, DEFAULT_STATUS_DEADLINE_MINUTES } from '../shared/deadlines';
 import type { ServiceSpec, ServiceSummary } from '../shared/schemas';
 import { classified, FAILURE_TYPES, toFailure } from './failures';
-import { pollUntil, realClock, type PollClock, type PollOptions } from './polling';
+import { pollUntil, realClock, waitTimedOut, type PollClock, type PollOptions, type PollState } from './polling';
+import { isOwnCreate } from './create-adoption';
 
 export interface ServiceRef {
   identityDomain: string;
@@ -27,6 +30,8 @@ export interface WaitForJobInput {
   requestName: string;
   jobId: string;
   poll?: Partial<PollOptions>;
+  /** How long the job may take, from the wait's first attempt; absent: the default of its kind (src/shared/deadlines.ts). */
+  deadlineMs?: number;
 }
 
 export interface JobOutcome {
@@ -35,6 +40,10 @@ export interface JobOutcome {
   operation?: string;
   instanceStatus?: string;
   messages: string[];
+  /** Apply and rollback jobs: the service's patch level when the job ended. */
+  patchLevel?: string;
+  /** Precheck jobs: the problems found (empty: none). */
+  findings?: string[];
   polls: number;
   waitedMs: number;
 }
@@ -47,12 +56,34 @@ export interface WaitForStatusInput extends ServiceRef {
   /** Statuses that end the wait with an error (the service will not get there on its own). */
   failOn?: string[];
   poll?: Partial<PollOptions>;
+  /** How long the service may take to get there, from the wait's first attempt; absent: DEFAULT_STATUS_DEADLINE_MINUTES. */
+  deadlineMs?: number;
 }
 
+/** What a job wait heartbeats (the CLI shows it live): the job's status as the API wrote it. */
 export interface JobWaitDetail {
   jobStatus: string;
   instanceStatus?: string;
+  serviceName?: string;
   messages: string[];
+}
+
+function lastSeenJob(state: PollState<JobWaitDetail>): string {
+  const d = state.detail;
+  const seen = d ? `status ${d.jobStatus}${d.instanceStatus ? `, service ${d.instanceStatus}` : ''}${d.messages.length ? `, "${d.messages.at(-1)}"` : ''}` : 'no answer';
+  return state.lastError ? `${seen}; last error: ${state.lastError}` : seen;
+}
+
+function outcomeOf(jobId: string, job: JobReading): Omit<JobOutcome, 'polls' | 'waitedMs'> {
+  return {
+    jobId,
+    jobStatus: job.state === 'succeeded' ? 'Succeeded' : 'Failed',
+    operation: job.operation,
+    instanceStatus: job.instanceStatus,
+    messages: job.messages.slice(-10),
+    ...(job.patchLevel !== undefined ? { patchLevel: job.patchLevel } : {}),
+    ...(job.findings !== undefined ? { findings: job.findings } : {}),
+  };
 }
 
 /** How job and status waits poll: the worker's settings (DBAAS_POLL_FLOOR_MS, DBAAS_POLL_CAP_MS). */
@@ -66,8 +97,6 @@ export interface PollSettings {
  * matters for the first 2 s of a wait (about 8 extra calls per job). Cap 30 s: the seeds' interval.
  */
 export const DEFAULT_POLL_SETTINGS: PollSettings = { options: { initialMs: 200, maxMs: 30_000, growth: 0.1 }, clock: realClock };
-/** How far the cloud's clock may run behind ours when judging whether an instance is this create's. */
-const CLOCK_SKEW_MS = 60_000;
 /** A job id the API does not know yet is tolerated this long (it may still be registering). */
 const JOB_NOT_FOUND_GRACE_MS = 30_000;
 
@@ -118,6 +147,13 @@ function storageGrew(before: ServiceSummary, now: Instance, usage: ScaleRequest[
 
 const fatalUnlessRetryable = (err: unknown) => !(err instanceof CloudApiError && err.retryable);
 
+/** A failure of createService, with the attempt it ended on in its details. */
+function withAttempt(failure: unknown, attempt: number): unknown {
+  if (!(failure instanceof ApplicationFailure)) return failure;
+  const details = (failure.details?.[0] ?? {}) as Record<string, unknown>;
+  return ApplicationFailure.create({ message: failure.message, type: failure.type ?? undefined, nonRetryable: failure.nonRetryable ?? undefined, nextRetryDelay: failure.nextRetryDelay, details: [{ ...details, attempt }] });
+}
+
 export function createCloudActivities(client: DbcsClient, polling: PollSettings = DEFAULT_POLL_SETTINGS) {
   const { clock } = polling;
   return {
@@ -140,8 +176,7 @@ export function createCloudActivities(client: DbcsClient, polling: PollSettings 
         if (!existing?.creation_job_id) return undefined;
         // Ours only if this API user created it after the first attempt was scheduled (the name was
         // free then); anything else took the name in between and is not ours to adopt or delete.
-        const createdAt = existing.creation_time ? Date.parse(existing.creation_time) : NaN;
-        if ((existing.created_by !== undefined && existing.created_by !== client.username) || createdAt < scheduledTimestampMs - CLOCK_SKEW_MS) {
+        if (!isOwnCreate(existing, client.username, scheduledTimestampMs)) {
           throw ApplicationFailure.nonRetryable(
             `a service named [${service.serviceName}] already exists in domain [${identityDomain}], created by ${existing.created_by ?? 'someone'} at ${existing.creation_time ?? 'an unknown time'}: not by this create`,
             FAILURE_TYPES.alreadyExists,
@@ -171,7 +206,8 @@ export function createCloudActivities(client: DbcsClient, polling: PollSettings 
           }
           throw ApplicationFailure.nonRetryable(`a service named [${service.serviceName}] already exists in domain [${identityDomain}]: ${err.details.apiMessage}`, FAILURE_TYPES.alreadyExists);
         }
-        throw toFailure(err);
+        // The attempt tells a rollback whether an earlier attempt may have been accepted unseen.
+        throw withAttempt(toFailure(err), attempt);
       }
     },
 
@@ -235,34 +271,43 @@ export function createCloudActivities(client: DbcsClient, polling: PollSettings 
       return classified(async () => (await client.listServers(identityDomain, serviceName)).map((n) => ({ vmName: n.vmName, status: n.status })));
     },
 
-    /** Polls an async job until it ends, heartbeating its progress; resumes after a worker crash. */
-    async waitForJob({ identityDomain, serviceName, requestName, jobId, poll }: WaitForJobInput): Promise<JobOutcome> {
+    /**
+     * Polls an async job until it ends, heartbeating its progress; resumes after a worker crash. Past
+     * its deadline it fails WaitTimedOut; an answer with no readable status fails CloudAnswerUnreadable.
+     */
+    async waitForJob({ identityDomain, serviceName, requestName, jobId, poll, deadlineMs }: WaitForJobInput): Promise<JobOutcome> {
+      if ((requestName === 'precheck' || requestName === 'patch') && !serviceName) {
+        throw ApplicationFailure.nonRetryable(`${requestName} job ${jobId}: a patch job lives under its service, and no serviceName was given`, FAILURE_TYPES.invalidInput);
+      }
       const options = { ...polling.options, ...poll };
+      const limitMs = deadlineMs ?? defaultJobDeadlineMs(requestName);
       const { value, state } = await pollUntil<JobOutcome, JobWaitDetail>(
         options,
         async (s) => {
-          const job =
-            (requestName === 'precheck' || requestName === 'patch') && serviceName
-              ? await client.getPatchJob(identityDomain, serviceName, requestName, jobId)
-              : await client.getJob(identityDomain, requestName, jobId);
-          const detail: JobWaitDetail = { jobStatus: job.job_status, instanceStatus: job.status, messages: job.message.slice(-5) };
-          if (!isTerminalJobStatus(job.job_status)) return { done: false, detail };
-          const outcome: JobOutcome = {
-            jobId,
-            jobStatus: job.job_status,
-            operation: job.job_operation,
-            instanceStatus: job.status,
-            messages: job.message.slice(-10),
-            polls: s.polls,
-            waitedMs: clock.now() - s.startedAt,
-          };
-          return { done: true, value: outcome, detail };
+          let job = await client.readJob(identityDomain, { requestName, jobId, serviceName });
+          const detail: JobWaitDetail = { jobStatus: job.rawStatus, instanceStatus: job.instanceStatus, serviceName: job.serviceName, messages: job.messages.slice(-5) };
+          if (job.state === 'running') return { done: false, detail };
+          if (job.state === 'failed' && requestName === 'patch') {
+            // An apply/rollback answer says only FAILED: the why is in its activity log (best effort).
+            const log = await client.jobMessages(identityDomain, jobId).catch(() => []);
+            job = { ...job, messages: [...job.messages, ...log] };
+          }
+          return { done: true, value: { ...outcomeOf(jobId, job), polls: s.polls, waitedMs: clock.now() - s.startedAt }, detail };
         },
         (err, s) => {
           if (err instanceof CloudApiError && err.isNotFound) return clock.now() - s.startedAt > JOB_NOT_FOUND_GRACE_MS;
           return fatalUnlessRetryable(err);
         },
         clock,
+        {
+          deadline: {
+            ms: limitMs,
+            onExpiry: (s, waitedMs) => {
+              const service = serviceName ?? s.detail?.serviceName;
+              throw waitTimedOut(`${requestName} job ${jobId} ${service ? `of service [${service}]` : `in domain [${identityDomain}]`} to end`, waitedMs, limitMs, lastSeenJob(s));
+            },
+          },
+        },
       ).catch((err: unknown) => {
         throw toFailure(err);
       });
@@ -270,8 +315,10 @@ export function createCloudActivities(client: DbcsClient, polling: PollSettings 
     },
 
     /** Polls the service until its status is one of `want` (or it is gone), heartbeating as it goes. */
-    async waitForServiceStatus({ identityDomain, serviceName, vmName, want, failOn = [], poll }: WaitForStatusInput): Promise<ServiceSummary | null> {
+    async waitForServiceStatus({ identityDomain, serviceName, vmName, want, failOn = [], poll, deadlineMs }: WaitForStatusInput): Promise<ServiceSummary | null> {
       const options = { ...polling.options, ...poll };
+      const limitMs = deadlineMs ?? DEFAULT_STATUS_DEADLINE_MINUTES * 60_000;
+      const awaited = `service [${serviceName}]${vmName ? ` VM ${vmName}` : ''} in domain [${identityDomain}] to be ${want === 'gone' ? 'gone' : want.join(' or ')}`;
       const { value } = await pollUntil<ServiceSummary | null, { status: string }>(
         options,
         async () => {
@@ -294,6 +341,15 @@ export function createCloudActivities(client: DbcsClient, polling: PollSettings 
         },
         (err) => err instanceof ApplicationFailure || fatalUnlessRetryable(err),
         clock,
+        {
+          deadline: {
+            ms: limitMs,
+            onExpiry: (s, waitedMs) => {
+              const seen = s.detail ? `status ${s.detail.status}` : 'no answer';
+              throw waitTimedOut(awaited, waitedMs, limitMs, s.lastError ? `${seen}; last error: ${s.lastError}` : seen);
+            },
+          },
+        },
       ).catch((err: unknown) => {
         throw toFailure(err);
       });

@@ -2,24 +2,9 @@
 // whether Temporal should try again, nextRetryDelay honours the API's Retry-After.
 import { ApplicationFailure } from '@temporalio/common';
 import { CloudApiError, isBusyAnswer } from '../cloud/errors';
+import { FAILURE_TYPES } from '../shared/failures';
 
-export const FAILURE_TYPES = {
-  /** Network, timeout, 429 or 5xx: Temporal retries the activity. */
-  transient: 'CloudTransient',
-  /** The instance is busy with another operation: retried after a pause. */
-  busy: 'CloudBusy',
-  /** 400/401/403/404 and other final answers: not retried. */
-  rejected: 'CloudRejected',
-  /** A service with the requested name exists already and is not ours. */
-  alreadyExists: 'ServiceAlreadyExists',
-  /** An async job ended Failed. */
-  jobFailed: 'JobFailed',
-  /** The service did not reach the expected state. */
-  unexpectedState: 'UnexpectedServiceState',
-  invalidInput: 'InvalidInput',
-} as const;
-
-export const NON_RETRYABLE_TYPES = [FAILURE_TYPES.rejected, FAILURE_TYPES.alreadyExists, FAILURE_TYPES.jobFailed, FAILURE_TYPES.invalidInput];
+export { FAILURE_TYPES, NON_RETRYABLE_TYPES } from '../shared/failures';
 
 export function toFailure(err: unknown): unknown {
   if (!(err instanceof CloudApiError)) return err;
@@ -36,7 +21,9 @@ export function toFailure(err: unknown): unknown {
       details: [{ kind: err.kind, status, apiMessage }],
     });
   }
-  return ApplicationFailure.create({ message: err.message, type: FAILURE_TYPES.rejected, nonRetryable: true, details: [{ kind: err.kind, status, apiMessage }] });
+  // An answer the client cannot read will not read better on a retry: say so, apart from refusals.
+  const type = err.kind === 'invalid-response' ? FAILURE_TYPES.unreadableAnswer : FAILURE_TYPES.rejected;
+  return ApplicationFailure.create({ message: err.message, type, nonRetryable: true, details: [{ kind: err.kind, status, apiMessage }] });
 }
 
 /** Runs fn and rethrows any cloud error as a classified ApplicationFailure. */

@@ -3,12 +3,14 @@ import type { AuditStore } from '../audit/types';
 import type { DbcsClient } from '../cloud/client';
 import { createAuditActivities } from './audit';
 import { createCloudActivities, type PollSettings } from './cloud';
+import { createAdoptionActivities } from './create-adoption';
 import { createPatchingActivities } from './patching';
 
 export function createActivities(deps: { cloud: DbcsClient; audit: () => Promise<AuditStore>; polling?: PollSettings }) {
   return {
     ...createCloudActivities(deps.cloud, deps.polling),
     ...createPatchingActivities(deps.cloud),
+    ...createAdoptionActivities(deps.cloud),
     ...createAuditActivities(deps.audit),
   };
 }
@@ -16,4 +18,5 @@ export function createActivities(deps: { cloud: DbcsClient; audit: () => Promise
 export type Activities = ReturnType<typeof createActivities>;
 export type { AuditEventRequest } from './audit';
 export type { CreateServiceResult, PollSettings, JobOutcome, LifecycleRequest, ScaleRequest, ServiceRef, SubmitResult, WaitForJobInput, WaitForStatusInput } from './cloud';
+export type { OwnCreate, OwnCreateQuery } from './create-adoption';
 export type { FleetMember, HealthResult, PrecheckResult } from './patching';

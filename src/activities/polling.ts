@@ -1,8 +1,10 @@
 // Polls inside one heartbeating activity: the interval grows with the time already waited (a tenth of
 // it, between a floor and a cap), so a short job is seen quickly, a long one costs O(log t) polls until
 // the cap, and the workflow's history does not grow with the job's duration. The state is heartbeated,
-// so a retry on another worker (after a crash) resumes where the last one stopped.
+// so a retry on another worker (after a crash) resumes where the last one stopped, deadline included.
 import { Context, sleep } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { FAILURE_TYPES } from '../shared/failures';
 
 export interface PollOptions {
   /** First interval and floor, ms. */
@@ -23,6 +25,7 @@ export interface PollClock {
 export const realClock: PollClock = { now: () => Date.now(), sleep: (ms) => sleep(ms) };
 
 export interface PollState<D> {
+  /** When the first attempt started: the deadline counts from here, across retries. */
   startedAt: number;
   polls: number;
   consecutiveErrors: number;
@@ -32,7 +35,21 @@ export interface PollState<D> {
 
 export type ProbeResult<T, D> = { done: true; value: T; detail?: D } | { done: false; detail?: D };
 
-/** Heartbeat no less often than this while sleeping, so cancellation and crashes are noticed. */
+/** How long a wait may take in all, and what it ends with when that time is up. */
+export interface PollDeadline<T, D> {
+  /** Measured from the first attempt's start (heartbeated), so a retry does not start it over. */
+  ms: number;
+  /** Called once the deadline has passed and a last probe said not done: a value, or a throw. */
+  onExpiry: (state: PollState<D>, waitedMs: number) => T;
+}
+
+export interface PollExtras<T, D> {
+  deadline?: PollDeadline<T, D>;
+  /** How often to heartbeat while a probe is in flight (a slow API answer must not time the activity out). */
+  heartbeatEveryMs?: number;
+}
+
+/** Heartbeat no less often than this while sleeping or probing, so cancellation and crashes are noticed. */
 const HEARTBEAT_SLICE_MS = 2_000;
 
 export function nextIntervalMs(waitedMs: number, options: PollOptions): number {
@@ -42,19 +59,24 @@ export function nextIntervalMs(waitedMs: number, options: PollOptions): number {
 
 /**
  * Calls probe until it says done. A probe that throws a retryable error is counted and polled again;
- * `isFatal` decides which errors end the activity at once.
+ * `isFatal` decides which errors end the activity at once. With a deadline, the last probe lands on
+ * it, and `onExpiry` decides how the wait ends.
  */
 export async function pollUntil<T, D>(
   options: PollOptions,
   probe: (state: PollState<D>) => Promise<ProbeResult<T, D>>,
   isFatal: (err: unknown, state: PollState<D>) => boolean,
   clock: PollClock = realClock,
+  extras: PollExtras<T, D> = {},
 ): Promise<{ value: T; state: PollState<D> }> {
   const ctx = Context.current();
   const resumed = ctx.info.heartbeatDetails as PollState<D> | undefined;
   const state: PollState<D> = resumed ? { ...resumed } : { startedAt: clock.now(), polls: 0, consecutiveErrors: 0 };
+  const { deadline } = extras;
   for (;;) {
     state.polls += 1;
+    // An API answer may take longer than the heartbeat timeout: keep beating while it is awaited.
+    const beat = setInterval(() => ctx.heartbeat(state), extras.heartbeatEveryMs ?? HEARTBEAT_SLICE_MS);
     try {
       const result = await probe(state);
       state.consecutiveErrors = 0;
@@ -69,11 +91,16 @@ export async function pollUntil<T, D>(
       state.consecutiveErrors += 1;
       state.lastError = err instanceof Error ? err.message : String(err);
       ctx.log.warn('poll failed; polling again', { error: state.lastError, consecutiveErrors: state.consecutiveErrors });
+    } finally {
+      clearInterval(beat);
     }
     ctx.heartbeat(state);
+    const waitedMs = clock.now() - state.startedAt;
+    if (deadline && waitedMs >= deadline.ms) return { value: deadline.onExpiry(state, waitedMs), state };
     // Jitter only shortens the interval, so the detection delay stays within `growth` of the wait.
     const jitter = 0.9 + Math.random() * 0.1;
-    let remaining = Math.round(nextIntervalMs(clock.now() - state.startedAt, options) * jitter);
+    let remaining = Math.round(nextIntervalMs(waitedMs, options) * jitter);
+    if (deadline) remaining = Math.min(remaining, Math.max(1, deadline.ms - waitedMs));
     while (remaining > 0) {
       const slice = Math.min(remaining, HEARTBEAT_SLICE_MS);
       await clock.sleep(slice); // throws CancelledFailure when the workflow cancels the activity
@@ -81,4 +108,23 @@ export async function pollUntil<T, D>(
       ctx.heartbeat(state);
     }
   }
+}
+
+/** "2 h 5 min", "3 min 20 s", "12 s": how long a wait took, for people. */
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return s % 60 ? `${m} min ${s % 60} s` : `${m} min`;
+  return m % 60 ? `${Math.floor(m / 60)} h ${m % 60} min` : `${Math.floor(m / 60)} h`;
+}
+
+/** The failure of a wait past its deadline: what it waited for, how long, and what it saw last. */
+export function waitTimedOut(what: string, waitedMs: number, deadlineMs: number, lastSeen: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    message: `gave up waiting for ${what} after ${formatDuration(waitedMs)} (deadline ${formatDuration(deadlineMs)}); last seen: ${lastSeen}`,
+    type: FAILURE_TYPES.waitTimedOut,
+    nonRetryable: true,
+    details: [{ waitedMs, deadlineMs, lastSeen }],
+  });
 }

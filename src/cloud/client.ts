@@ -4,25 +4,32 @@ import { readFileSync } from 'node:fs';
 import { Agent, request, errors as undiciErrors } from 'undici';
 import type { ZodType, ZodTypeDef } from 'zod';
 import { CloudApiError, isRetryableStatus, parseRetryAfter } from './errors';
+import { readAppliedPatchJob, readPrecheckJob, readServiceJob, type JobReading } from './job-reading';
 import {
+  activityLogSchema,
   appliedPatchesSchema,
+  appliedPatchJobSchema,
   availablePatchesSchema,
   instanceListSchema,
   instanceSchema,
-  jobStatusSchema,
+  messageList,
+  precheckJobSchema,
   serverListSchema,
+  serviceJobSchema,
   verboseListSchema,
   type AppliedPatch,
   type AvailablePatch,
   type Instance,
   type InstanceList,
   type JobRef,
-  type JobStatus,
   type Server,
+  type ServiceJob,
+  type ServiceJobAnswer,
 } from './schemas';
 
 export const SERVICE_API_PATH = '/paas/service/dbcs/api/v1.1/instances';
 export const INSTANCEMGMT_PATH = '/paas/api/v1.1/instancemgmt';
+export const ACTIVITYLOG_PATH = '/paas/api/v1.1/activitylog';
 const REQUEST_CONTENT_TYPE = 'application/json';
 
 export interface DbcsClientOptions {
@@ -160,11 +167,38 @@ export class DbcsClient {
     return this.patchJobRefFrom(res.location, operation);
   }
 
-  /** A precheck job (requestName `precheck`) or an apply/rollback job (`patch`). */
-  async getPatchJob(domain: string, serviceName: string, requestName: 'precheck' | 'patch', jobId: string): Promise<JobStatus> {
+  /**
+   * A job of any kind, read in its own shape into one reading: service jobs (create, delete, scale,
+   * control) under the service API, precheck and apply/rollback jobs (`precheck`, `patch`) under their
+   * service. An answer with no readable status is a non-retryable 'invalid-response' error.
+   */
+  async readJob(domain: string, { requestName, jobId, serviceName }: { requestName: string; jobId: string; serviceName?: string }): Promise<JobReading> {
+    if (requestName !== 'precheck' && requestName !== 'patch') {
+      const job = `${requestName} job ${jobId} in domain [${domain}]`;
+      return readServiceJob(await this.getServiceJobAnswer(domain, requestName, jobId), job);
+    }
+    if (!serviceName) throw new Error(`a ${requestName} job lives under its service: reading job ${jobId} needs the service name`);
+    const job = `${requestName} job ${jobId} of service [${serviceName}]`;
     const path = `${this.patchesPath(domain, serviceName)}/${requestName === 'precheck' ? 'checks' : 'applied'}/job/${encodeURIComponent(jobId)}`;
-    const res = await this.call({ operation: `read ${requestName} job ${jobId} of [${serviceName}]`, method: 'GET', path, domain, expect: [200], schema: jobStatusSchema });
-    return res.body;
+    // Some pages document these GETs as answering 202: both mean "here is the job".
+    if (requestName === 'precheck') {
+      const res = await this.call({ operation: `read ${job}`, method: 'GET', path, domain, expect: [200, 202], schema: precheckJobSchema });
+      return readPrecheckJob(res.body, job);
+    }
+    const res = await this.call({ operation: `read ${job}`, method: 'GET', path, domain, expect: [200, 202], schema: appliedPatchJobSchema });
+    return readAppliedPatchJob(res.body, job);
+  }
+
+  /**
+   * The messages of any job's activity log, oldest first (§1.4). An apply or rollback job's own answer
+   * says only that it FAILED; its activity log says why.
+   */
+  async jobMessages(domain: string, jobId: string): Promise<string[]> {
+    const path = `${ACTIVITYLOG_PATH}/${encodeURIComponent(domain)}/job/${encodeURIComponent(jobId)}`;
+    const res = await this.call({ operation: `read the activity log of job ${jobId}`, method: 'GET', path, domain, expect: [200], schema: activityLogSchema });
+    const said = (res.body.messages ?? []).map((m) => (typeof m === 'string' ? m : (m.message ?? ''))).filter((m) => m !== '');
+    const summary = res.body.summaryMessage;
+    return summary && summary !== said.at(-1) ? [...said, summary] : said;
   }
 
   /** Every service of a domain with its details (version, patch level). */
@@ -186,9 +220,15 @@ export class DbcsClient {
     return { requestName: m[1] === 'checks' ? 'precheck' : 'patch', jobId: decodeURIComponent(m[2]!), location };
   }
 
-  async getJob(domain: string, requestName: string, jobId: string): Promise<JobStatus> {
+  /** A service job as the API answered it (to show it); waits use readJob, which judges its status. */
+  async getJob(domain: string, requestName: string, jobId: string): Promise<ServiceJob> {
+    const answer = await this.getServiceJobAnswer(domain, requestName, jobId);
+    return { ...answer, message: messageList(answer.message) };
+  }
+
+  private async getServiceJobAnswer(domain: string, requestName: string, jobId: string): Promise<ServiceJobAnswer> {
     const path = `${this.instancesPath(domain)}/status/${encodeURIComponent(requestName)}/job/${encodeURIComponent(jobId)}`;
-    const res = await this.call({ operation: `read ${requestName} job ${jobId}`, method: 'GET', path, domain, expect: [200], schema: jobStatusSchema });
+    const res = await this.call({ operation: `read ${requestName} job ${jobId}`, method: 'GET', path, domain, expect: [200], schema: serviceJobSchema });
     return res.body;
   }
 

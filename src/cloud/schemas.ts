@@ -68,26 +68,98 @@ export type Server = z.infer<typeof serverListSchema>[number];
 
 export const TERMINAL_JOB_STATES = ['Succeeded', 'Failed'] as const;
 
-export const jobStatusSchema = z
+/** Seen as an array of strings; a single string is accepted too (see messageList). */
+const messages = z.union([z.array(z.string()), z.string()]).nullish();
+
+/** Messages as a list, whichever way the answer gave them. */
+export function messageList(m: string | string[] | null | undefined): string[] {
+  return m == null ? [] : Array.isArray(m) ? m : [m];
+}
+
+/**
+ * A service job (create, delete, scale, control; §1.4). `job_status` has no default: a body without
+ * one is not "still running", it is unreadable (src/cloud/job-reading.ts says so). Parsed as the API
+ * answered, so an error can name the fields it really had.
+ */
+export const serviceJobSchema = z
   .object({
     service_name: z.string().optional(),
     status: z.string().optional(),
-    job_status: z.string().default('InProgress'),
+    job_status: z.string().optional(),
     job_operation: z.string().optional(),
     job_start_date: z.string().optional(),
-    findings: z.array(z.string()).optional(),
-    precheck_status: z.string().optional(),
-    // Seen as an array of strings; accept a single string too.
-    message: z
-      .union([z.array(z.string()), z.string()])
-      .optional()
-      .transform((m) => (m === undefined ? [] : Array.isArray(m) ? m : [m])),
+    message: messages,
   })
   .passthrough();
-export type JobStatus = z.infer<typeof jobStatusSchema>;
+export type ServiceJobAnswer = z.infer<typeof serviceJobSchema>;
+/** A service job with its messages as a list. */
+export type ServiceJob = ServiceJobAnswer & { message: string[] };
+/** Kept for callers that show a service job as the API answered it. */
+export type JobStatus = ServiceJob;
 
-export function isTerminalJobStatus(jobStatus: string): jobStatus is (typeof TERMINAL_JOB_STATES)[number] {
-  return (TERMINAL_JOB_STATES as readonly string[]).includes(jobStatus);
+/** The documented booleans, and their string spellings some endpoints use. */
+const flag = z.union([z.boolean(), z.string().regex(/^(true|false)$/i, 'expected true or false').transform((v) => v.toLowerCase() === 'true')]);
+const text = z.string().nullish();
+const id = z.union([z.string(), z.number()]).transform(String).nullish();
+
+/** A precheck job, `view-precheck-response` (§2.9): preCheckMessages is empty when the precheck passed. */
+export const precheckJobSchema = z
+  .object({
+    id,
+    jobId: id,
+    patchId: text,
+    inProgress: flag.nullish(),
+    status: text,
+    lastStatus: text,
+    startDate: text,
+    endDate: text,
+    performedBy: text,
+    // Items are strings or objects with a message/text/description field (the docs do not say).
+    preCheckMessages: z.array(z.union([z.string(), z.record(z.unknown())])).nullish(),
+    resultMessage: text,
+    /** Older pages: the result as JSON (an object, an array of messages, or a JSON-encoded string). */
+    jsonResult: z.unknown().optional(),
+  })
+  .passthrough();
+export type PrecheckJob = z.infer<typeof precheckJobSchema>;
+
+/** An apply or rollback job, `applied-patch` (§2.9). */
+export const appliedPatchJobSchema = z
+  .object({
+    id,
+    jobId: id,
+    inProgress: flag.nullish(),
+    lastStatus: text,
+    status: text,
+    currentPatchLevel: text,
+    appliedBy: text,
+    appliedDate: text,
+    additionalNote: text,
+    backupId: text,
+    backupStatus: text,
+    componentPatches: z.unknown().optional(),
+    displayName: text,
+    // Not in the documented shape; read when a variant carries it.
+    resultMessage: text,
+    message: messages,
+  })
+  .passthrough();
+export type AppliedPatchJob = z.infer<typeof appliedPatchJobSchema>;
+
+/** A job's activity log (§1.4: `GET /paas/api/v1.1/activitylog/{dom}/job/{jobId}`): its dated messages. */
+export const activityLogSchema = z
+  .object({
+    jobId: id,
+    status: text,
+    summaryMessage: text,
+    messages: z.array(z.union([z.string(), z.object({ activityDate: text, message: text }).passthrough()])).nullish(),
+  })
+  .passthrough();
+export type ActivityLog = z.infer<typeof activityLogSchema>;
+
+/** The raw `job_status` of a service job is final (the seed scripts' test); see job-reading.ts for the full reading. */
+export function isTerminalJobStatus(jobStatus: string | undefined): jobStatus is (typeof TERMINAL_JOB_STATES)[number] {
+  return (TERMINAL_JOB_STATES as readonly string[]).includes(jobStatus ?? '');
 }
 
 /** A reference to an async job, as parsed from a 202's Location header. */

@@ -40,13 +40,25 @@ export interface PassRecord {
   error?: string;
 }
 
+export type MaintainState = 'maintaining' | 'needs_attention' | 'detached' | 'deleted';
+
+/** A drift found by the passes, while it lasts: one drift_detected when it starts or changes, one drift_resolved when it ends. */
+export interface LastingDrift {
+  drift: string[];
+  since: string;
+  /** The pass that found it (or found it changed). */
+  pass: number;
+}
+
 export interface MaintainProgress {
   identityDomain: string;
   serviceName: string;
   desired: DesiredState;
   /** A setDesired not yet realised: the next pass applies it. */
   pendingDesired?: DesiredState;
-  state: 'maintaining' | 'paused' | 'needs_attention' | 'detached' | 'deleted';
+  state: MaintainState;
+  /** Passes observe but never act. Independent of `state`: kept through needs_attention and an action in flight. */
+  paused: boolean;
   lastPass?: PassRecord;
   /** The last passes that found drift or acted (newest last). */
   recent: PassRecord[];
@@ -55,7 +67,16 @@ export interface MaintainProgress {
   consecutiveRecoveryFailures: number;
   nextRecoveryAt?: string;
   attentionNotified: boolean;
+  /** When the current needs_attention began. */
+  attentionSince?: string;
+  drift?: LastingDrift;
 }
+
+/**
+ * The progress a run hands to the next one (continue-as-new). Runs from before the pause flag carry
+ * `state: 'paused'` and no `paused`; the fields added since are absent there too.
+ */
+export type CarriedMaintainProgress = Omit<MaintainProgress, 'state' | 'paused'> & { state: MaintainState | 'paused'; paused?: boolean };
 
 export interface MaintainResult {
   ended: 'detached' | 'deleted';

@@ -3,6 +3,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import { identityDomainSchema } from './schemas';
+import { waitTimeoutsSchema } from './deadlines';
 
 export const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
 
@@ -48,6 +49,11 @@ export const rollingPatchInputSchema = z
     maintenanceWindow: maintenanceWindowSchema.optional(),
     /** How long to wait for a service busy with another operation before counting it failed. */
     busyWaitSeconds: z.number().int().min(0).max(86_400).default(300),
+    /** Pause between attempts on busy services: doubles from `initial` up to `max` (one timer per attempt for the whole batch). */
+    busyRetrySeconds: z
+      .object({ initial: z.number().int().min(1).max(3_600).default(5), max: z.number().int().min(1).max(3_600).default(300) })
+      .refine((b) => b.max >= b.initial, { message: 'max must be at least initial', path: ['max'] })
+      .default({}),
     forceApply: z.boolean().default(false),
     /** Estimated minutes one patch job takes (for the plan's duration). */
     estimatedPatchMinutes: z.number().min(0).default(30),
@@ -58,6 +64,8 @@ export const rollingPatchInputSchema = z
     dryRun: z.boolean().default(false),
     requestedBy: z.string().max(200).optional(),
     ticket: z.string().max(200).optional(),
+    /** Deadlines of each service's patch and rollback jobs and status waits (defaults: src/shared/deadlines.ts). */
+    timeouts: waitTimeoutsSchema.optional(),
   })
   .superRefine((v, ctx) => {
     if (!v.services && !v.version) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['services'], message: 'give services (names) or version (a selector)' });
@@ -86,9 +94,32 @@ export interface ServicePatchStatus {
   toLevel?: string;
   findings?: string[];
   error?: string;
+  /** For a failed service: whether the cloud accepted its patch (so a rollback has something to undo). */
+  changeAccepted?: boolean;
+  /** Why taking the patch back off failed. */
+  rollbackError?: string;
 }
 
-export type RolloutState = 'prechecking' | 'planned' | 'awaiting_approval' | 'waiting_window' | 'running' | 'paused' | 'rolling_back' | 'completed' | 'halted' | 'aborted' | 'rolled_back';
+export type RolloutState =
+  | 'prechecking'
+  | 'planned'
+  | 'awaiting_approval'
+  | 'waiting_window'
+  | 'running'
+  | 'paused'
+  | 'rolling_back'
+  | 'completed'
+  | 'halted'
+  | 'aborted'
+  /** Every service the failure policy had to undo is back at its old level. */
+  | 'rolled_back'
+  /** At least one of them is not (its rollback failed or could not start). */
+  | 'rollback_failed'
+  /** The workflow was cancelled (the run ends CANCELLED; the progress query still answers). */
+  | 'cancelled';
+
+/** States a rollout ends in. */
+export const FINAL_ROLLOUT_STATES: readonly RolloutState[] = ['planned', 'completed', 'halted', 'aborted', 'rolled_back', 'rollback_failed', 'cancelled'];
 
 export interface RolloutProgress {
   patchId: string;
@@ -108,6 +139,8 @@ export interface RolloutProgress {
   eta?: string;
   runsSoFar: number;
   reason?: string;
+  /** Set once the workflow is asked to cancel: in-flight children finish, nothing new starts. */
+  cancelRequested?: boolean;
 }
 
 export interface RolloutResult {

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { createRequestViolations } from './dbcs-rules';
 import { DB_VERSIONS, EDITIONS, LEVELS, SHAPE_NAMES } from './shapes';
+import { waitTimeoutsSchema } from './deadlines';
 
 const yesNo = z.enum(['yes', 'no']);
 /** DBCS sends sizes as strings; accept a number too and normalise to the API's string form. */
@@ -55,9 +56,11 @@ export const serviceSpecSchema = z
 
 export type ServiceSpec = z.infer<typeof serviceSpecSchema>;
 
+/** What every operation's input carries besides its own fields: who asked, the ticket, its own deadlines. */
 const whoSchema = {
   requestedBy: z.string().max(200).optional(),
   ticket: z.string().max(200).optional(),
+  timeouts: waitTimeoutsSchema.optional(),
 };
 
 export const buildServiceInputSchema = z.object({
@@ -121,16 +124,22 @@ export type ScaleServiceInput = z.input<typeof scaleServiceInputSchema>;
 export const LIFECYCLE_STATES = ['stop', 'start', 'restart'] as const;
 export type LifecycleState = (typeof LIFECYCLE_STATES)[number];
 
-export const changeLifecycleInputSchema = z.object({
-  identityDomain: identityDomainSchema,
-  serviceName: existingServiceNameSchema,
-  lifecycleState: z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(LIFECYCLE_STATES, { errorMap: () => ({ message: 'must be stop, start or restart' }) })),
-  /** One compute node (e.g. vm-2 of a RAC service); absent: the whole service. */
-  vmName: z.string().min(1).max(64).optional(),
-  /** Minutes the cloud may take (1-300, default 60). */
-  lifecycleTimeout: z.number().int().min(1).max(300).optional(),
-  ...whoSchema,
-});
+export const changeLifecycleInputSchema = z
+  .object({
+    identityDomain: identityDomainSchema,
+    serviceName: existingServiceNameSchema,
+    lifecycleState: z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(LIFECYCLE_STATES, { errorMap: () => ({ message: 'must be stop, start or restart' }) })),
+    /** One compute node (e.g. vm-2 of a RAC service); absent: the whole service. */
+    vmName: z.string().min(1).max(64).optional(),
+    /** Minutes the cloud may take (1-300, default 60). */
+    lifecycleTimeout: z.number().int().min(1).max(300).optional(),
+    /** A restart that recovers a service stuck in another status than Running (maintainService's recovery). */
+    recovery: z.boolean().optional(),
+    ...whoSchema,
+  })
+  .superRefine((v, ctx) => {
+    if (v.recovery && v.lifecycleState !== 'restart') ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['recovery'], message: `only a restart can be a recovery (got ${v.lifecycleState})` });
+  });
 export type ChangeLifecycleInput = z.input<typeof changeLifecycleInputSchema>;
 
 export const deleteServiceInputSchema = z

@@ -1,7 +1,9 @@
-// The job-wait loop inside one activity: interval growth, and resuming from heartbeat details.
+// The job-wait loop inside one activity: interval growth, resuming from heartbeat details, deadlines,
+// and heartbeats while a slow probe is in flight.
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, it } from 'vitest';
-import { nextIntervalMs, pollUntil, type PollState } from '../../src/activities/polling';
+import { ApplicationFailure } from '@temporalio/common';
+import { formatDuration, nextIntervalMs, pollUntil, waitTimedOut, type PollState } from '../../src/activities/polling';
 
 type Polled<T> = { value: T; state: PollState<unknown> };
 
@@ -69,5 +71,80 @@ describe('polling', () => {
     const run = env.run(() => pollUntil({ initialMs: 50, maxMs: 50 }, async () => ({ done: false }), () => false));
     setTimeout(() => env.cancel(), 20);
     await expect(run).rejects.toThrow();
+  });
+
+  it('ends at its deadline with a last probe on it, through onExpiry', async () => {
+    let now = 0;
+    const clock = { now: () => now, sleep: async (ms: number) => void (now += ms) };
+    const probes: number[] = [];
+    const run = new MockActivityEnvironment().run(() =>
+      pollUntil<never, { status: string }>(
+        { initialMs: 1_000, maxMs: 60_000 },
+        async () => {
+          probes.push(now);
+          return { done: false, detail: { status: 'IN PROGRESS' } };
+        },
+        () => false,
+        clock,
+        { deadline: { ms: 600_000, onExpiry: (s, waited) => { throw waitTimedOut('job 7', waited, 600_000, s.detail!.status); } } },
+      ),
+    );
+    const err = await run.then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    expect(err).toMatchObject({ type: 'WaitTimedOut', nonRetryable: true, message: 'gave up waiting for job 7 after 10 min (deadline 10 min); last seen: IN PROGRESS' });
+    expect(probes.at(-1)).toBe(600_000); // the last look is at the deadline, not an interval past it
+    expect(probes.at(-2)).toBeLessThan(600_000);
+  });
+
+  it('counts the deadline from the first attempt (heartbeated), and may end with a value', async () => {
+    const env = new MockActivityEnvironment({ heartbeatDetails: { startedAt: Date.now() - 90_000, polls: 30, consecutiveErrors: 0, detail: 'Maintenance' } });
+    let probes = 0;
+    const { value, state } = (await env.run(() =>
+      pollUntil<string, string>(
+        { initialMs: 5, maxMs: 10 },
+        async () => {
+          probes += 1;
+          return { done: false, detail: 'still Maintenance' };
+        },
+        () => false,
+        undefined,
+        { deadline: { ms: 60_000, onExpiry: (s) => `gave up: ${s.detail}` } },
+      ),
+    )) as Polled<string>;
+    expect(value).toBe('gave up: still Maintenance');
+    expect(probes).toBe(1);
+    expect(state.polls).toBe(31);
+  });
+
+  it('heartbeats while a slow probe is in flight, not only between probes', async () => {
+    const env = new MockActivityEnvironment();
+    let beats = 0;
+    let answer: () => void = () => undefined;
+    const answered = new Promise<void>((r) => (answer = r));
+    env.on('heartbeat', () => {
+      beats += 1;
+      if (beats === 3) answer(); // the API answers only once three heartbeats went out while it was asked
+    });
+    const { value } = (await env.run(() =>
+      pollUntil<string, never>(
+        { initialMs: 5, maxMs: 10 },
+        async () => {
+          await answered;
+          return { done: true, value: 'answered' };
+        },
+        () => false,
+        undefined,
+        { heartbeatEveryMs: 10 },
+      ),
+    )) as Polled<string>;
+    expect(value).toBe('answered');
+    expect(beats).toBeGreaterThanOrEqual(3);
+  });
+
+  it('says how long in words people read', () => {
+    expect(formatDuration(12_400)).toBe('12 s');
+    expect(formatDuration(200_000)).toBe('3 min 20 s');
+    expect(formatDuration(7_200_000)).toBe('2 h');
+    expect(formatDuration(7_500_000)).toBe('2 h 5 min');
   });
 });

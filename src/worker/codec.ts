@@ -6,6 +6,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import path from 'node:path';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { withoutEmptyValues } from './env';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 const IV_BYTES = 12;
@@ -28,7 +29,8 @@ export function codecKeyFrom(raw: Buffer): CodecKey {
  * Finds the key: DBAAS_CODEC_KEY (base64), then DBAAS_CODEC_KEY_FILE, then `<dataDir>/codec.key`,
  * which is generated on first use so the embedded default needs no setup.
  */
-export function loadCodecKey(env: NodeJS.ProcessEnv = process.env, dataDir = env.DBAAS_DATA_DIR ?? '.data'): CodecKey {
+export function loadCodecKey(rawEnv: NodeJS.ProcessEnv = process.env, dataDir = withoutEmptyValues(rawEnv).DBAAS_DATA_DIR ?? '.data'): CodecKey {
+  const env = withoutEmptyValues(rawEnv);
   if (env.DBAAS_CODEC_KEY) return codecKeyFrom(Buffer.from(env.DBAAS_CODEC_KEY.trim(), 'base64'));
   const file = env.DBAAS_CODEC_KEY_FILE ?? path.join(dataDir, 'codec.key');
   if (!existsSync(file)) {
