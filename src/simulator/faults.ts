@@ -2,7 +2,7 @@
 // and deterministic triggers. Configured at start (SIM_FAULTS) or at run time (PUT /__sim/faults).
 import { z } from 'zod';
 
-export const ROUTES = ['create', 'list', 'view', 'servers', 'delete', 'job', 'scale', 'control', 'patches', 'precheck', 'apply', 'rollback'] as const;
+export const ROUTES = ['create', 'list', 'view', 'servers', 'delete', 'job', 'scale', 'control', 'patches', 'precheck', 'apply', 'rollback', 'activitylog'] as const;
 /** Routes that change a service (a plan or a dry run must make none of these calls). */
 export const MUTATING_ROUTES: readonly RouteName[] = ['create', 'delete', 'scale', 'control', 'apply', 'rollback'];
 export type RouteName = (typeof ROUTES)[number];

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { DbcsSimulator } from './server';
 import { describeZodError } from '../shared/schemas';
+import { dropEmptyEnvironmentVariables } from '../worker/env';
 
 const envSchema = z.object({
   SIM_PORT: z.coerce.number().int().min(0).max(65535).default(9080),
@@ -50,4 +51,7 @@ export async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-if (require.main === module) void main();
+if (require.main === module) {
+  dropEmptyEnvironmentVariables();
+  void main();
+}

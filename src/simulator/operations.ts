@@ -144,8 +144,8 @@ export class CloudOperations extends InstanceOperations {
   }
 
   delete(domain: string, name: string, deleteBackup: boolean): SimJob {
-    const instance = this.ctx.state.instance(domain, name);
-    if (!instance) throw new HttpError(404, NOT_FOUND_TEXT);
+    // Like a GET, a DELETE right after a create does not find the instance yet (404).
+    const instance = this.existing(domain, name);
     // A delete already under way: answer with its job (deleting twice is not an error).
     if (instance.status === 'Terminating') return this.ctx.state.activeJob(instance)!;
     this.refuseIfBusy(instance);
@@ -254,7 +254,9 @@ export class CloudOperations extends InstanceOperations {
     this.refuseIfBusy(instance);
     const subject = vmName ? `VM ${vmName} of service [${name}]` : `service [${name}]`;
     const current = vmName ? targets[0]!.status : instance.status;
-    if ((state === 'stop' || state === 'restart') && current !== 'Running') throw new HttpError(400, `Cannot ${state} ${subject}: it is ${current}, not Running`);
+    // A service left in Maintenance with no job running is stuck: a restart is what brings it back (busy ones were refused above).
+    const stuck = state === 'restart' && current === 'Maintenance';
+    if ((state === 'stop' || state === 'restart') && current !== 'Running' && !stuck) throw new HttpError(400, `Cannot ${state} ${subject}: it is ${current}, not Running`);
     if (state === 'start' && current !== 'Stopped') throw new HttpError(400, `Cannot start ${subject}: it is ${current}, not Stopped`);
 
     const previous: InstanceStatus = instance.status;

@@ -105,6 +105,7 @@ export class PatchOperations extends InstanceOperations {
       createdBy: this.ctx.username,
       requestParams: { serviceName: name, patchId },
       failureMessage: findings.length > 0 ? `Precheck of patch ${patchId} found ${findings.length} problem(s): ${findings.join('; ')}` : undefined,
+      successMessage: `Precheck of patch ${patchId} passed: no problems found`,
       submittedMessage: `Submitted job to precheck patch ${patchId} on service [${name}].`,
       steps: [
         { at: 0.3, text: 'Checking disk space, database connectivity and compute node access' },
@@ -112,7 +113,7 @@ export class PatchOperations extends InstanceOperations {
       ],
       onSuccess: () => undefined,
       onFailure: () => undefined,
-      extra: { patch_id: patchId, precheck_status: findings.length > 0 ? 'Failed' : 'Passed', findings },
+      patch: { patchId, displayName: patch.releaseVersion, fromLevel: instance.patchLevel, findings },
     });
   }
 
@@ -130,6 +131,7 @@ export class PatchOperations extends InstanceOperations {
     const unhealthy = this.faults.trigger('apply', name, 'unhealthy');
     const failure = this.faults.jobFailure('apply', name);
     const fromLevel = instance.patchLevel;
+    const note = typeof body.additionalNote === 'string' ? body.additionalNote : undefined;
     instance.status = 'Maintenance';
     const n = instance.nodes.length;
     const steps = instance.nodes.flatMap((node, k) => [
@@ -143,7 +145,7 @@ export class PatchOperations extends InstanceOperations {
       operation: 'apply-patch',
       durationMs: this.ctx.durations().patch,
       createdBy: this.ctx.username,
-      requestParams: { serviceName: name, patchId, forceApply: String(body.forceApply === true), ...(typeof body.additionalNote === 'string' ? { additionalNote: body.additionalNote } : {}) },
+      requestParams: { serviceName: name, patchId, forceApply: String(body.forceApply === true), ...(note !== undefined ? { additionalNote: note } : {}) },
       // A node fails half-way: the rest is not patched and the service keeps its level.
       failureMessage: failure ? `${failure} (on node ${instance.nodes.at(-1)!.vmName})` : undefined,
       submittedMessage: `Submitted job to apply patch ${patchId} to service [${name}] in domain [${domain}].`,
@@ -158,14 +160,16 @@ export class PatchOperations extends InstanceOperations {
       onFailure: (i) => {
         if (i) i.status = 'Running';
       },
-      extra: { patch_id: patchId },
+      // The cloud backs the software up before patching (what a rollback restores).
+      patch: { patchId, displayName: patch.releaseVersion, fromLevel, additionalNote: note ?? `Applying patch [${patchId}].`, backupStatus: 'Available' },
     });
     this.ctx.log(`apply ${patchId} to ${domain}/${name} job ${job.id}`);
     return job;
   }
 
   /** PUT {rollbackId}/rollback: takes an applied patch back off. */
-  rollback(domain: string, name: string, rollbackId: string): SimJob {
+  rollback(domain: string, name: string, rollbackId: string, raw: unknown): SimJob {
+    const body = raw === undefined ? {} : asObject(raw);
     const instance = this.existing(domain, name);
     const entry = instance.appliedPatches.find((p) => p.rollbackId === rollbackId);
     if (!entry) throw new HttpError(400, `No applied patch with rollback id ${rollbackId} on service [${name}]`);
@@ -195,7 +199,14 @@ export class PatchOperations extends InstanceOperations {
       onFailure: (i) => {
         if (i) i.status = previous === 'Maintenance' ? 'Running' : previous;
       },
-      extra: { patch_id: entry.patchId, rollback_id: rollbackId },
+      patch: {
+        patchId: entry.patchId,
+        displayName: entry.toLevel,
+        fromLevel: entry.toLevel,
+        rollbackId,
+        additionalNote: typeof body.additionalNote === 'string' ? body.additionalNote : `Rolling back patch [${entry.patchId}].`,
+        backupStatus: 'Unknown',
+      },
     });
     this.ctx.log(`rollback ${entry.patchId} on ${domain}/${name} job ${job.id}`);
     return job;

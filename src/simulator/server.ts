@@ -10,11 +10,13 @@ import { asObject, delay, HttpError, readJsonBody, readOptionalJsonBody, sendJso
 import { PatchOperations } from './patches';
 import { CloudOperations, NOT_FOUND_TEXT } from './operations';
 import { CloudState, REQUEST_NAMES, type RequestName } from './state';
-import { describeInstance, describeJob, describeServers, jobAccepted } from './views';
+import { describeActivityLog, describeAppliedPatchJob, describeInstance, describeJob, describePrecheckJob, describeServers, jobAccepted } from './views';
 
 export const API_BASE = '/paas/service/dbcs/api/v1.1/instances';
 /** Patching lives under a different base (reference §1.1). */
 export const INSTANCEMGMT_BASE = '/paas/api/v1.1/instancemgmt';
+/** Every job's activity log (reference §1.1, §1.4). */
+export const ACTIVITYLOG_BASE = '/paas/api/v1.1/activitylog';
 
 export interface SimulatorOptions {
   port?: number;
@@ -259,16 +261,25 @@ export class DbcsSimulator {
             ? this.patches.precheck(match.domain, svc, match.patchId!)
             : match.route === 'apply'
               ? this.patches.apply(match.domain, svc, match.patchId!, requestBody)
-              : this.patches.rollback(match.domain, svc, match.patchId!);
+              : this.patches.rollback(match.domain, svc, match.patchId!, requestBody);
         const patchBase = `${this.publicOrigin(req)}${INSTANCEMGMT_BASE}/${match.domain}/services/dbaas/instances/${svc}/patches`;
         return { status: 202, body: jobAccepted(job), headers: { Location: `${patchBase}/${match.route === 'precheck' ? 'checks' : 'applied'}/job/${job.id}` } };
       }
       case 'job': {
         const job = this.state.job(match.domain, match.jobId!);
-        const kindMatches = match.requestName === 'precheck' || match.requestName === 'patch' ? job?.requestName === match.requestName && job.serviceName === match.serviceName : job?.requestName === match.requestName;
+        // Patch jobs live under their service (instancemgmt), service jobs under status/{requestName}.
+        const patchJob = job?.requestName === 'precheck' || job?.requestName === 'patch';
+        const kindMatches = job?.requestName === match.requestName && (patchJob ? job.serviceName === match.serviceName : match.serviceName === undefined);
         if (!job || !kindMatches) throw new HttpError(404, `No job ${match.jobId} of type ${match.requestName} in domain ${match.domain}`);
         this.state.noteRead(job);
-        return { status: 200, body: describeJob(job, this.state.instance(job.domain, job.serviceName), base) };
+        const instance = this.state.instance(job.domain, job.serviceName);
+        const answer = job.requestName === 'precheck' ? describePrecheckJob(job) : job.requestName === 'patch' ? describeAppliedPatchJob(job, instance) : describeJob(job, instance, base);
+        return { status: 200, body: answer };
+      }
+      case 'activitylog': {
+        const job = this.state.job(match.domain, match.jobId!);
+        if (!job) throw new HttpError(404, `No activity log for job ${match.jobId} in domain ${match.domain}`);
+        return { status: 200, body: describeActivityLog(job) };
       }
       default:
         throw new HttpError(405, `${req.method} is not supported on this resource yet`);
@@ -359,6 +370,10 @@ function matchPatchRoute(method: string, pathname: string): RouteMatch | undefin
 
 function matchRoute(method: string, pathname: string): RouteMatch | undefined {
   if (pathname.startsWith(`${INSTANCEMGMT_BASE}/`)) return matchPatchRoute(method, pathname);
+  if (pathname.startsWith(`${ACTIVITYLOG_BASE}/`)) {
+    const [domain, job, jobId, ...rest] = pathname.slice(ACTIVITYLOG_BASE.length + 1).split('/').filter(Boolean).map(decodeURIComponent);
+    return method === 'GET' && domain && job === 'job' && jobId && rest.length === 0 ? { route: 'activitylog', domain, jobId } : undefined;
+  }
   if (!pathname.startsWith(`${API_BASE}/`)) return undefined;
   const parts = pathname.slice(API_BASE.length + 1).split('/').filter(Boolean).map(decodeURIComponent);
   const [domain, second, third, fourth, fifth] = parts;

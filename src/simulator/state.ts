@@ -57,6 +57,21 @@ export interface SimInstance {
   activeJobId?: string;
 }
 
+/** What a precheck, apply or rollback job answers besides its state (reference §2.9). */
+export interface PatchJobInfo {
+  patchId: string;
+  /** The release the patch brings (apply) or takes off (rollback). */
+  displayName: string;
+  /** The service's level before the job: what a job reports when the service is gone. */
+  fromLevel: string;
+  /** Precheck: the problems found (empty: it passes). */
+  findings?: string[];
+  additionalNote?: string;
+  rollbackId?: string;
+  /** Whether the software was backed up before the job (Available: the backup is named after the job). */
+  backupStatus?: 'Available' | 'SameVersion' | 'Unavailable' | 'Unknown';
+}
+
 export interface SimJob {
   id: string;
   domain: string;
@@ -67,16 +82,20 @@ export interface SimJob {
   durationMs: number;
   state: JobState;
   messages: string[];
+  /** When each message was said (the activity log dates them). */
+  messageAt: number[];
   createdBy: string;
   requestParams: Record<string, string>;
   /** Message the job ends with when it fails; undefined: it succeeds. */
   failureMessage?: string;
+  /** Message the job ends with when it succeeds, if any. */
+  successMessage?: string;
   /** Progress messages, each shown once its share (0..1) of the duration has passed. */
   steps: { at: number; text: string }[];
   onSuccess: (instance: SimInstance | undefined) => void;
   onFailure: (instance: SimInstance | undefined) => void;
-  /** Fields the job answer carries besides the common ones (patch id, precheck findings). */
-  extra?: Record<string, unknown>;
+  /** Patch jobs (precheck, apply, rollback): what their answers carry. */
+  patch?: PatchJobInfo;
   /** Status reads of this job (polls), and when a read first saw it ended (detection delay). */
   reads: number;
   firstReadDoneAt?: number;
@@ -91,11 +110,12 @@ export interface SubmitJob {
   createdBy: string;
   requestParams: Record<string, string>;
   failureMessage?: string;
+  successMessage?: string;
   submittedMessage: string;
   steps: { at: number; text: string }[];
   onSuccess: (instance: SimInstance | undefined) => void;
   onFailure: (instance: SimInstance | undefined) => void;
-  extra?: Record<string, unknown>;
+  patch?: PatchJobInfo;
 }
 
 export interface JobCounters {
@@ -128,18 +148,19 @@ export class CloudState {
       if (job.state !== 'InProgress') continue;
       const elapsed = now - job.submittedAt;
       for (const step of job.steps) {
-        if (elapsed >= step.at * job.durationMs && !job.messages.includes(step.text)) job.messages.push(step.text);
+        if (elapsed >= step.at * job.durationMs && !job.messages.includes(step.text)) say(job, step.text, job.submittedAt + step.at * job.durationMs);
       }
       if (elapsed < job.durationMs) continue;
       const instance = this.instances.get(this.key(job.domain, job.serviceName));
       if (instance && instance.activeJobId === job.id) instance.activeJobId = undefined;
       if (job.failureMessage !== undefined) {
         job.state = 'Failed';
-        job.messages.push(job.failureMessage);
+        say(job, job.failureMessage, job.submittedAt + job.durationMs);
         this.jobCounters[job.requestName].failed += 1;
         job.onFailure(instance);
       } else {
         job.state = 'Succeeded';
+        if (job.successMessage !== undefined) say(job, job.successMessage, job.submittedAt + job.durationMs);
         this.jobCounters[job.requestName].succeeded += 1;
         job.onSuccess(instance);
       }
@@ -170,13 +191,15 @@ export class CloudState {
       durationMs: spec.durationMs,
       state: 'InProgress',
       messages: [spec.submittedMessage],
+      messageAt: [this.now()],
       createdBy: spec.createdBy,
       requestParams: spec.requestParams,
       failureMessage: spec.failureMessage,
+      successMessage: spec.successMessage,
       steps: spec.steps,
       onSuccess: spec.onSuccess,
       onFailure: spec.onFailure,
-      extra: spec.extra,
+      patch: spec.patch,
       reads: 0,
     };
     this.jobs.set(id, job);
@@ -246,4 +269,9 @@ export class CloudState {
     this.maxConcurrentJobs = this.runningJobs();
     for (const r of REQUEST_NAMES) this.maxConcurrent[r] = this.runningJobs(r);
   }
+}
+
+function say(job: SimJob, text: string, at: number): void {
+  job.messages.push(text);
+  job.messageAt.push(Math.round(at));
 }

@@ -1,5 +1,5 @@
 // How the simulator describes instances, nodes and jobs: the field names of the DBCS API.
-import type { SimInstance, SimJob } from './state';
+import type { PatchJobInfo, SimInstance, SimJob } from './state';
 
 export function fmtDate(ms: number): string {
   return new Date(ms).toUTCString().replace('GMT', 'UTC');
@@ -74,7 +74,79 @@ export function describeJob(job: SimJob, instance: SimInstance | undefined, base
     job_status: job.state,
     job_operation: job.operation,
     job_request_params: job.requestParams,
-    ...job.extra,
+  };
+}
+
+/** The activity log's status words (reference §1.4: NEW, RUNNING, SUCCEED, FAILED). */
+const ACTIVITY_STATUS: Record<SimJob['state'], string> = { InProgress: 'RUNNING', Succeeded: 'SUCCEED', Failed: 'FAILED' };
+
+/** GET /paas/api/v1.1/activitylog/{dom}/job/{jobId}: any job's dated messages (reference §1.4). */
+export function describeActivityLog(job: SimJob) {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return {
+    activityLogId: Number(job.id),
+    authDomain: job.domain,
+    authUser: job.createdBy,
+    identityDomain: job.domain,
+    initiatedBy: 'USER',
+    jobId: Number(job.id),
+    messages: job.messages.map((message, k) => ({ activityDate: iso(job.messageAt[k] ?? job.submittedAt), message })),
+    operationId: Number(job.id),
+    // e.g. create-dbaas-service → CREATE_SERVICE, apply-patch → APPLY_PATCH
+    operationType: job.operation.replace('-dbaas-', '-').replace(/-/g, '_').toUpperCase(),
+    serviceId: job.serviceName,
+    serviceName: job.serviceName,
+    serviceType: 'dbaas',
+    startDate: iso(job.submittedAt),
+    endDate: job.state === 'InProgress' ? null : iso(job.submittedAt + job.durationMs),
+    status: ACTIVITY_STATUS[job.state],
+    summaryMessage: job.messages.at(-1) ?? '',
+  };
+}
+
+/** Patch jobs spell their state in capitals (reference §2.9: 'IN PROGRESS', 'COMPLETED', 'FAILED'). */
+const PATCH_JOB_STATUS: Record<SimJob['state'], string> = { InProgress: 'IN PROGRESS', Succeeded: 'COMPLETED', Failed: 'FAILED' };
+
+function patchInfo(job: SimJob): PatchJobInfo {
+  if (!job.patch) throw new Error(`job ${job.id} (${job.requestName}) is not a patch job`);
+  return job.patch;
+}
+
+/** GET …/patches/checks/job/{id}: `view-precheck-response`; preCheckMessages is empty when the precheck passed. */
+export function describePrecheckJob(job: SimJob) {
+  const info = patchInfo(job);
+  const ended = job.state !== 'InProgress';
+  return {
+    id: Number(job.id),
+    jobId: job.id,
+    patchId: info.patchId,
+    inProgress: !ended,
+    status: PATCH_JOB_STATUS[job.state],
+    startDate: new Date(job.submittedAt).toISOString(),
+    endDate: ended ? new Date(job.submittedAt + job.durationMs).toISOString() : null,
+    performedBy: job.createdBy,
+    // The findings are known once the precheck has run.
+    preCheckMessages: ended ? [...(info.findings ?? [])] : [],
+    resultMessage: job.messages.at(-1) ?? '',
+  };
+}
+
+/** GET …/patches/applied/job/{id} (apply and rollback): `applied-patch`. */
+export function describeAppliedPatchJob(job: SimJob, instance: SimInstance | undefined) {
+  const info = patchInfo(job);
+  return {
+    id: Number(job.id),
+    jobId: job.id,
+    inProgress: job.state === 'InProgress',
+    lastStatus: PATCH_JOB_STATUS[job.state],
+    currentPatchLevel: instance?.patchLevel ?? info.fromLevel,
+    appliedBy: job.createdBy,
+    appliedDate: new Date(job.submittedAt).toISOString(),
+    additionalNote: info.additionalNote ?? '',
+    backupId: info.backupStatus === 'Available' ? `sw-backup-${job.id}` : '',
+    backupStatus: info.backupStatus ?? 'Unknown',
+    componentPatches: [{ component: 'DB', patchId: info.patchId, displayName: info.displayName }],
+    displayName: info.displayName,
   };
 }
 

@@ -103,8 +103,10 @@ describe('DBCS simulator', () => {
     expect(dup.json.message).toContain('already in use');
   });
 
-  it('deletes: busy while the create job runs, then Terminating, then 404', async () => {
+  it('deletes: not found right after the create (like a GET), busy while the create job runs, then Terminating, then 404', async () => {
     await call('POST', `${API_BASE}/dom`, { body: spec('db6') });
+    expect((await call('DELETE', `${API_BASE}/dom/db6`)).status).toBe(404);
+    clock += 1_000; // visible now; the create job still runs
     const busy = await call('DELETE', `${API_BASE}/dom/db6`);
     expect(busy.status).toBe(400);
     expect(busy.json.message).toContain('is busy');
@@ -251,18 +253,38 @@ describe('DBCS simulator: patching', () => {
     expect((await call('GET', `${API_BASE}/dom/p1`)).json.patch_level).toBe('12.2.0.1.0');
   });
 
-  it('prechecks (jobs under checks/job), with findings injected per service', async () => {
+  it('prechecks (jobs under checks/job, answered as view-precheck-response), with findings injected per service', async () => {
     await running('p2');
     await running('p3');
     sim.faults.replace({ triggers: [{ action: 'precheck-finding', route: 'precheck', serviceName: 'p3', message: 'Patch conflicts with one-off 30001234' }] });
     const ok = await call('PUT', `${PATCH_BASE}/p2/patches/checks/12201-190416`);
     const bad = await call('PUT', `${PATCH_BASE}/p3/patches/checks/12201-190416`);
     expect(String(ok.headers.location)).toMatch(/\/patches\/checks\/job\/\d+$/);
+    const jobId = String(ok.headers.location).split('/').pop();
+    const submitted = await jobOf(ok);
+    expect(submitted).toEqual({
+      id: Number(jobId),
+      jobId,
+      patchId: '12201-190416',
+      inProgress: true,
+      status: 'IN PROGRESS',
+      startDate: new Date(clock).toISOString(),
+      endDate: null,
+      performedBy: SIM_USER,
+      preCheckMessages: [],
+      resultMessage: 'Submitted job to precheck patch 12201-190416 on service [p2].',
+    });
     clock += 1_000;
-    expect(await jobOf(ok)).toMatchObject({ job_status: 'Succeeded', precheck_status: 'Passed', findings: [] });
-    expect(await jobOf(bad)).toMatchObject({ job_status: 'Failed', precheck_status: 'Failed', findings: ['Patch conflicts with one-off 30001234'] });
+    expect(await jobOf(ok)).toMatchObject({ inProgress: false, status: 'COMPLETED', preCheckMessages: [], resultMessage: 'Precheck of patch 12201-190416 passed: no problems found', endDate: new Date(clock).toISOString() });
+    const failed = await jobOf(bad);
+    expect(failed).toMatchObject({ inProgress: false, status: 'FAILED', preCheckMessages: ['Patch conflicts with one-off 30001234'] });
+    expect(failed.resultMessage).toContain('found 1 problem(s): Patch conflicts with one-off 30001234');
+    // Only the documented fields: no service-job fields on a patch job.
+    expect(Object.keys(failed).sort()).toEqual(['endDate', 'id', 'inProgress', 'jobId', 'patchId', 'performedBy', 'preCheckMessages', 'resultMessage', 'startDate', 'status']);
     expect(sim.stats().mutatingCalls).toBe(2); // the two creates; prechecks change nothing
     expect((await call('GET', `${API_BASE}/dom/p2`)).json.status).toBe('Running');
+    // A patch job is not a service job: it is not found under status/{requestName}/job.
+    expect((await call('GET', `${API_BASE}/dom/status/precheck/job/${jobId}`)).status).toBe(404);
   });
 
   it('applies a patch to a RAC service node after node, then rolls it back', async () => {
@@ -277,15 +299,34 @@ describe('DBCS simulator: patching', () => {
     clock += 2_000;
     const second = (await call('GET', `${API_BASE}/dom/rac/servers`)).json as unknown as { status: string }[];
     expect(second.map((n) => n.status)).toEqual(['Running', 'Maintenance']);
+    expect(await jobOf(apply)).toMatchObject({ inProgress: true, lastStatus: 'IN PROGRESS', currentPatchLevel: '12.2.0.1.0', additionalNote: 'CHG-1' });
     clock += 1_000;
-    expect(await jobOf(apply)).toMatchObject({ job_status: 'Succeeded', job_operation: 'apply-patch' });
+    const done = await jobOf(apply);
+    const applyId = String(apply.headers.location).split('/').pop();
+    expect(done).toEqual({
+      id: Number(applyId),
+      jobId: applyId,
+      inProgress: false,
+      lastStatus: 'COMPLETED',
+      currentPatchLevel: '12.2.0.1.190416',
+      appliedBy: SIM_USER,
+      appliedDate: expect.any(String),
+      additionalNote: 'CHG-1',
+      backupId: `sw-backup-${applyId}`,
+      backupStatus: 'Available',
+      componentPatches: [{ component: 'DB', patchId: '12201-190416', displayName: '12.2.0.1.190416' }],
+      displayName: '12.2.0.1.190416',
+    });
     expect((await call('GET', `${API_BASE}/dom/rac`)).json).toMatchObject({ status: 'Running', patch_level: '12.2.0.1.190416', applied_patches: ['12201-190416'] });
     const applied = (await call('GET', `${PATCH_BASE}/rac/patches/applied`)).json.appliedPatches as { rollbackId: string }[];
     expect((await call('PUT', `${PATCH_BASE}/rac/patches/12201-190416`)).json.message).toContain('is not available');
     const rollback = await call('PUT', `${PATCH_BASE}/rac/patches/${applied[0]!.rollbackId}/rollback`, { body: {} });
     expect(rollback.status).toBe(202);
+    expect(String(rollback.headers.location)).toMatch(/\/patches\/applied\/job\/\d+$/);
+    expect(await jobOf(rollback)).toMatchObject({ inProgress: true, lastStatus: 'IN PROGRESS', currentPatchLevel: '12.2.0.1.190416' });
     clock += 4_000;
-    expect((await jobOf(rollback)).job_status).toBe('Succeeded');
+    expect(await jobOf(rollback)).toMatchObject({ inProgress: false, lastStatus: 'COMPLETED', currentPatchLevel: '12.2.0.1.0', displayName: '12.2.0.1.190416' });
+    expect(await jobOf(rollback)).not.toHaveProperty('job_status');
     expect((await call('GET', `${API_BASE}/dom/rac`)).json).toMatchObject({ patch_level: '12.2.0.1.0', applied_patches: [] });
   });
 
@@ -301,10 +342,16 @@ describe('DBCS simulator: patching', () => {
     const a = await call('PUT', `${PATCH_BASE}/p4/patches/12201-190115`);
     const b = await call('PUT', `${PATCH_BASE}/p5/patches/12201-190115`);
     clock += 3_000;
-    expect(await jobOf(a)).toMatchObject({ job_status: 'Failed' });
-    expect(String((await jobOf(a)).message)).toContain('OPatch failed with error code 73');
+    expect(await jobOf(a)).toMatchObject({ inProgress: false, lastStatus: 'FAILED', currentPatchLevel: '12.2.0.1.0' });
+    expect(sim.state.jobsOf('dom', 'p4')[0]!.messages.at(-1)).toContain('OPatch failed with error code 73');
     expect((await call('GET', `${API_BASE}/dom/p4`)).json).toMatchObject({ status: 'Running', patch_level: '12.2.0.1.0' });
-    expect(await jobOf(b)).toMatchObject({ job_status: 'Succeeded' });
+    // Why it failed is in the job's activity log (the applied-patch answer has no message).
+    const jobId = String(a.headers.location).split('/').pop();
+    const log = (await call('GET', `/paas/api/v1.1/activitylog/dom/job/${jobId}`)).json;
+    expect(log).toMatchObject({ jobId: Number(jobId), serviceName: 'p4', operationType: 'APPLY_PATCH', status: 'FAILED', initiatedBy: 'USER', summaryMessage: 'OPatch failed with error code 73 (on node vm-1)' });
+    expect((log.messages as { activityDate: string; message: string }[]).at(-1)).toEqual({ activityDate: new Date(clock).toISOString(), message: 'OPatch failed with error code 73 (on node vm-1)' });
+    expect((await call('GET', '/paas/api/v1.1/activitylog/dom/job/99999')).status).toBe(404);
+    expect(await jobOf(b)).toMatchObject({ inProgress: false, lastStatus: 'COMPLETED', currentPatchLevel: '12.2.0.1.190115' });
     expect((await call('GET', `${API_BASE}/dom/p5`)).json).toMatchObject({ status: 'Maintenance', patch_level: '12.2.0.1.190115' });
   });
 });
