@@ -13,6 +13,21 @@ export default tseslint.config(
     },
   },
   {
+    // Shared code is imported by workflows too: workflow-safe only.
+    files: ['src/shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*', 'fs', 'http', 'https', 'net', 'crypto', 'child_process', 'os', 'path'], message: 'src/shared is bundled into workflows: no Node APIs.' },
+            { group: ['undici', 'pg', '@electric-sql/*', '@temporalio/activity', '@temporalio/worker', '@temporalio/client', '../activities', '../activities/*', '../cloud', '../cloud/*', '../audit', '../audit/*', '../worker', '../worker/*', '../starter', '../starter/*'], message: 'src/shared is workflow-safe: no I/O modules.', allowTypeImports: true },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Workflow code is replayed: it must not touch the network, files, clocks or randomness directly.
     files: ['src/workflows/**/*.ts'],
     rules: {
@@ -20,7 +35,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'http', 'https', 'net', 'crypto', 'child_process', 'os'], message: 'No Node APIs in workflow code.' },
+            { group: ['node:*', 'fs', 'http', 'https', 'net', 'crypto', 'child_process', 'os', 'path'], message: 'No Node APIs in workflow code.' },
             { group: ['undici', 'pg', '@electric-sql/*', '../activities/*', '../cloud/*', '../audit/*'], message: 'Workflows call activities; they do no I/O.', allowTypeImports: true },
           ],
           paths: [{ name: '../activities', message: 'Import activity types only: import type.', allowTypeImports: true }],

@@ -6,8 +6,10 @@ import path from 'node:path';
 import { openAuditStore } from '../src/audit/open';
 import { startStack, type Stack } from './lib/stack';
 import { REPO_ROOT, startTs } from './lib/process';
+import { dropEmptyEnvironmentVariables } from '../src/worker/env';
 
 async function main(): Promise<void> {
+  dropEmptyEnvironmentVariables();
   console.log('dbaas demo: starting the local stack (first run builds the Temporal CLI: a few minutes)...');
   let stack: Stack | undefined;
   let exitCode = 0;

@@ -1,7 +1,9 @@
 // `npm start`: the whole local stack (dev server + UI, codec server, simulator, worker) until Ctrl+C.
 import { startStack } from './lib/stack';
+import { dropEmptyEnvironmentVariables } from '../src/worker/env';
 
 async function main(): Promise<void> {
+  dropEmptyEnvironmentVariables();
   console.log('Starting the local stack (the first start builds the Temporal CLI and may take a few minutes)...');
   const stack = await startStack({ echo: true });
   console.log(`

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { dataConverterFor, codecKeyFrom } from '../../src/shared/codec';
+import { dataConverterFor, codecKeyFrom } from '../../src/worker/codec';
 import { DbcsSimulator, type SimulatorOptions } from '../../src/simulator/server';
 import { startDevServer } from '../lib/dev-server';
 import { startTs, type ManagedProcess } from '../lib/process';

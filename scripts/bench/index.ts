@@ -14,6 +14,7 @@ import { describeRun, rewriteBenchmarksMd, writeResults, type BenchResults } fro
 import { renderFigures } from './render';
 import { rollout } from './rollout';
 import { crashRecovery, throughput } from './throughput';
+import { dropEmptyEnvironmentVariables } from '../../src/worker/env';
 
 export const SCENARIOS: Record<string, (env: BenchEnv) => Promise<unknown>> = {
   overhead,
@@ -36,6 +37,7 @@ function parseArgs(argv: string[]) {
 }
 
 async function main(): Promise<void> {
+  dropEmptyEnvironmentVariables();
   const { quick, outDir, names, renderOnly } = parseArgs(process.argv.slice(2));
   if (renderOnly) {
     // Rewrites BENCHMARKS.md from the results file, measuring nothing (after editing the rendering).

@@ -7,6 +7,7 @@ import { cancelCommand, jobCommand, statusCommand, viewCommand } from './inspect
 import { deleteCommand, lifecycleCommand, scaleCommand } from './operations';
 import { maintainActionCommand, maintainAttachCommand, maintainListCommand } from './maintain';
 import { patchControlCommand, patchPlanCommand, patchStartCommand, patchStatusCommand } from './patch';
+import { dropEmptyEnvironmentVariables } from '../worker/env';
 
 function run(action: () => Promise<number>): Promise<void> {
   return action().then(
@@ -213,5 +214,6 @@ export function buildProgram(): Command {
 }
 
 if (require.main === module) {
+  dropEmptyEnvironmentVariables();
   void buildProgram().parseAsync(process.argv);
 }

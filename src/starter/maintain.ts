@@ -35,10 +35,13 @@ function desiredFrom(options: MaintainOptions) {
   return Object.fromEntries(Object.entries({ status: options.status, shape: options.shape, minStorageGb: num(options.minStorage) }).filter(([, v]) => v !== undefined));
 }
 
+/** Paused is a flag of its own; workflows from before it reported it as the state. */
+const isPaused = (p: MaintainProgress) => p.paused ?? (p.state as string) === 'paused';
+
 export function describeMaintained(p: MaintainProgress): string {
   const last = p.lastPass;
   const lines = [
-    `[${p.serviceName}] ${p.state}; desired ${JSON.stringify(p.desired)}${p.pendingDesired ? `, next pass: ${JSON.stringify(p.pendingDesired)}` : ''}`,
+    `[${p.serviceName}] ${p.state}${isPaused(p) ? ' (paused: observing, not acting)' : ''}; desired ${JSON.stringify(p.desired)}${p.pendingDesired ? `, next pass: ${JSON.stringify(p.pendingDesired)}` : ''}`,
     `passes ${p.counters.passes}, drifts ${p.counters.drifts}, actions ${p.counters.actions} (${p.counters.failedActions} failed, ${p.counters.recoveries} recoveries), runs ${p.counters.runs + 1}`,
   ];
   if (last) lines.push(`last pass ${last.at}: ${last.observed ? `${last.observed.status}/${last.observed.shape}` : 'no answer'}${last.drift.length ? `; drift: ${last.drift.join('; ')}` : ''}${last.action ? `; ${last.action} → ${last.outcome}` : ''}`);
@@ -120,12 +123,12 @@ export async function maintainListCommand(options: { domain?: string; json?: boo
         p = undefined;
       }
       const lastAction = p?.recent.filter((r) => r.action).at(-1);
-      rows.push({ workflowId: wf.workflowId, service: wf.typedSearchAttributes.get(SEARCH_ATTRIBUTES.serviceName), state: p?.state, status: p?.lastPass?.observed?.status, lastAction: lastAction ? `${lastAction.action} (${lastAction.outcome}) at ${lastAction.at}` : undefined });
+      rows.push({ workflowId: wf.workflowId, service: wf.typedSearchAttributes.get(SEARCH_ATTRIBUTES.serviceName), state: p?.state, paused: p ? isPaused(p) : undefined, status: p?.lastPass?.observed?.status, lastAction: lastAction ? `${lastAction.action} (${lastAction.outcome}) at ${lastAction.at}` : undefined });
       if (rows.length >= 1000) break;
     }
     if (options.json) console.log(JSON.stringify(rows, null, 2));
     else if (rows.length === 0) console.log('no service is maintained');
-    else for (const r of rows) console.log(`${String(r.service).padEnd(28)} ${String(r.state ?? '?').padEnd(16)} ${String(r.status ?? '?').padEnd(12)} ${r.lastAction ?? 'no action yet'}`);
+    else for (const r of rows) console.log(`${String(r.service).padEnd(28)} ${String(r.state ?? '?').padEnd(16)} ${(r.paused ? 'paused' : '-').padEnd(7)} ${String(r.status ?? '?').padEnd(12)} ${r.lastAction ?? 'no action yet'}`);
     return EXIT.ok;
   } finally {
     await t.close();

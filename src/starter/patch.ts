@@ -14,6 +14,7 @@ import {
   type MaintenanceWindow,
   type RolloutProgress,
   type RolloutResult,
+  type ServicePatchStatus,
 } from '../shared/patching';
 import { describeZodError } from '../shared/schemas';
 import { CliError, EXIT, requireDomain, updateFailure } from './exit-codes';
@@ -87,16 +88,22 @@ export function rolloutInput(options: PatchOptions, dryRun: boolean) {
 
 export function renderTable(p: RolloutProgress, limit = 40): string {
   const lines = [
-    `rollout of ${p.patchId} in [${p.identityDomain}]: ${p.state}${p.paused ? ' (pause requested)' : ''}${p.awaitingApproval ? ' — approve with: dbaas patch approve <id>' : ''}`,
+    `rollout of ${p.patchId} in [${p.identityDomain}]: ${p.state}${p.cancelRequested && p.state !== 'cancelled' ? ' (cancel requested: finishing the batch in flight)' : ''}${p.paused ? ' (pause requested)' : ''}${p.awaitingApproval ? ' — approve with: dbaas patch approve <id>' : ''}`,
     `batch ${Math.min(p.currentBatch + 1, p.batches.length)}/${p.batches.length}; ${Object.entries(p.counts).map(([k, v]) => `${k} ${v}`).join(', ')}${p.eta ? `; ETA ${p.eta}` : ''}${p.waitingUntil ? `; window opens ${p.waitingUntil}` : ''}`,
   ];
   if (p.reason) lines.push(`reason: ${p.reason}`);
   const entries = Object.entries(p.services);
   for (const [name, st] of entries.slice(0, limit)) {
-    lines.push(`  ${name.padEnd(28)} ${st.state.padEnd(16)} ${st.batch !== undefined ? `batch ${st.batch + 1}`.padEnd(9) : ''.padEnd(9)} ${st.error ?? st.findings?.join('; ') ?? ''}`);
+    lines.push(`  ${name.padEnd(28)} ${st.state.padEnd(16)} ${st.batch !== undefined ? `batch ${st.batch + 1}`.padEnd(9) : ''.padEnd(9)} ${serviceNote(st)}`);
   }
   if (entries.length > limit) lines.push(`  … and ${entries.length - limit} more (--json for all)`);
   return lines.join('\n');
+}
+
+/** What went wrong with a service: its error, what its rollback said, or its precheck findings. */
+function serviceNote(st: ServicePatchStatus): string {
+  const notes = [st.error ?? st.findings?.join('; '), st.changeAccepted === false && st.state === 'failed' ? '(nothing applied)' : undefined, st.rollbackError ? `rollback: ${st.rollbackError}` : undefined];
+  return notes.filter(Boolean).join(' ');
 }
 
 async function follow(handle: WorkflowHandle, json: boolean | undefined): Promise<number> {
@@ -123,7 +130,10 @@ async function follow(handle: WorkflowHandle, json: boolean | undefined): Promis
     else console.log(`\n${renderTable(result.progress, 1000)}`);
     return result.state === 'completed' ? EXIT.ok : EXIT.failed;
   } catch (err) {
-    console.error(`rollout failed: ${err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err)}`);
+    // A cancelled rollout has no result; its progress (kept after the end) says what happened to each service.
+    const progress = await handle.query(rolloutProgressQuery).catch(() => undefined);
+    if (progress?.state === 'cancelled') console.log(json ? JSON.stringify(progress, null, 2) : `\n${renderTable(progress, 1000)}`);
+    else console.error(`rollout failed: ${err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err)}`);
     return EXIT.failed;
   }
 }

@@ -1,7 +1,7 @@
 // Connecting the CLI to Temporal with the project's data converter (payload encryption).
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { EncryptionCodec, loadCodecKey } from '../shared/codec';
+import { EncryptionCodec, loadCodecKey } from '../worker/codec';
 import { progressQuery, type OperationProgress } from '../shared/messages';
 import { temporalConnectionFromEnv } from '../worker/config';
 

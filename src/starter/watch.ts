@@ -1,7 +1,7 @@
 // `--wait`: follows a workflow until it ends, printing each change of step, job and API message, and
 // turns Ctrl+C into a cancellation request (the operation then rolls back) instead of walking away.
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { EncryptionCodec } from '../shared/codec';
+import type { EncryptionCodec } from '../worker/codec';
 import { readProgress, type LiveProgress } from './temporal';
 
 export interface WatchOutcome {

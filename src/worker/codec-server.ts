@@ -3,7 +3,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Payload } from '@temporalio/common';
-import { EncryptionCodec, loadCodecKey } from '../shared/codec';
+import { EncryptionCodec, loadCodecKey } from './codec';
+import { dropEmptyEnvironmentVariables } from './env';
 
 interface JsonPayload {
   metadata?: Record<string, string>;
@@ -67,6 +68,7 @@ export async function startCodecServer(options: { port: number; host?: string; a
 
 // `npm run codec-server`: CODEC_PORT (8888), CODEC_HOST, CODEC_CORS_ORIGINS (comma-separated UI origins).
 if (require.main === module) {
+  dropEmptyEnvironmentVariables();
   const origins = (process.env.CODEC_CORS_ORIGINS ?? 'http://localhost:8233,http://127.0.0.1:8233,http://localhost:8080').split(',').map((o) => o.trim());
   startCodecServer({ port: Number(process.env.CODEC_PORT ?? 8888), host: process.env.CODEC_HOST ?? '127.0.0.1', allowedOrigins: origins }).then(
     (s) => console.log(`codec server listening on ${s.url} (CORS: ${origins.join(', ')})`),

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../shared/contract';
 import { describeZodError } from '../shared/schemas';
 import type { AuditStoreConfig } from '../audit/open';
+import { withoutEmptyValues } from './env';
 
 const flag = z
   .enum(['true', 'false', '1', '0', ''])
@@ -97,7 +98,7 @@ export function temporalConnectionFromEnv(env: NodeJS.ProcessEnv): TemporalConne
 }
 
 function parseEnv(env: NodeJS.ProcessEnv) {
-  const parsed = envSchema.safeParse(env);
+  const parsed = envSchema.safeParse(withoutEmptyValues(env));
   if (!parsed.success) throw new ConfigError(`invalid worker configuration: ${describeZodError(parsed.error)}`);
   return parsed.data;
 }

@@ -7,8 +7,9 @@ import { createActivities } from '../activities';
 import { DEFAULT_POLL_SETTINGS } from '../activities/cloud';
 import { realClock, type PollClock } from '../activities/polling';
 import { DbcsClient } from '../cloud/client';
-import { dataConverterFor, loadCodecKey } from '../shared/codec';
+import { dataConverterFor, loadCodecKey } from './codec';
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from './config';
+import { dropEmptyEnvironmentVariables } from './env';
 
 /** What a benchmark adds to the production worker: its own activities, a faster clock. */
 export interface WorkerExtras {
@@ -54,6 +55,7 @@ export async function runWorker(config: WorkerConfig, extras: WorkerExtras = {})
 }
 
 if (require.main === module) {
+  dropEmptyEnvironmentVariables();
   let config: WorkerConfig;
   try {
     config = loadWorkerConfig();

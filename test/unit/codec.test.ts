@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { codecKeyFrom, EncryptionCodec, loadCodecKey } from '../../src/shared/codec';
+import { codecKeyFrom, EncryptionCodec, loadCodecKey } from '../../src/worker/codec';
 
 describe('payload encryption codec', () => {
   const key = codecKeyFrom(Buffer.alloc(32, 7));
@@ -38,5 +38,7 @@ describe('payload encryption codec', () => {
     expect(loadCodecKey({}, dir).id).toBe(first.id);
     expect(() => loadCodecKey({ DBAAS_CODEC_KEY: Buffer.alloc(16).toString('base64') })).toThrow('must be 32 bytes');
     expect(() => loadCodecKey({ DBAAS_CODEC_KEY_FILE: path.join(dir, 'missing') })).toThrow('does not exist');
+    // Empty variables count as unset: the generated key is used.
+    expect(loadCodecKey({ DBAAS_CODEC_KEY: '', DBAAS_CODEC_KEY_FILE: '' }, dir).id).toBe(first.id);
   });
 });

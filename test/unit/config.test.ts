@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadWorkerConfig } from '../../src/worker/config';
+import { dropEmptyEnvironmentVariables } from '../../src/worker/env';
 
 describe('worker configuration', () => {
   it('defaults to the local stack: simulator, embedded PGlite, task queue dbaas', () => {
@@ -12,6 +13,16 @@ describe('worker configuration', () => {
     expect(loadWorkerConfig({ DBAAS_POLL_FLOOR_MS: '1000', DBAAS_POLL_CAP_MS: '60000', DBAAS_MAX_CONCURRENT_ACTIVITIES: '200' })).toMatchObject({ poll: { floorMs: 1000, capMs: 60_000 }, maxConcurrentActivities: 200 });
     expect(() => loadWorkerConfig({ DBAAS_POLL_FLOOR_MS: '5000', DBAAS_POLL_CAP_MS: '1000' })).toThrow('DBAAS_POLL_FLOOR_MS (5000) must not exceed DBAAS_POLL_CAP_MS (1000)');
     expect(() => loadWorkerConfig({ DBAAS_MAX_CONCURRENT_ACTIVITIES: '0' })).toThrow('DBAAS_MAX_CONCURRENT_ACTIVITIES');
+  });
+
+  it('counts a variable set to the empty string as unset (compose passes VAR= for no value)', () => {
+    const c = loadWorkerConfig({ DATABASE_URL: '', DBCS_BASE_URL: '', TEMPORAL_ADDRESS: ' ', DBAAS_MAX_CACHED_WORKFLOWS: '', TEMPORAL_TLS: '', DBCS_PASSWORD_FILE: '' });
+    expect(c).toMatchObject({ audit: { pgliteDir: '.data/audit' }, dbcs: { baseUrl: 'http://127.0.0.1:9080', password: 'simulator' }, temporal: { address: 'localhost:7233' } });
+    expect(c.maxCachedWorkflows).toBeUndefined();
+    expect(c.temporal.tls).toBeUndefined();
+    const env: NodeJS.ProcessEnv = { DATABASE_URL: '', KEEP: 'x', BLANK: '  ' };
+    dropEmptyEnvironmentVariables(env);
+    expect(env).toEqual({ KEEP: 'x' });
   });
 
   it('uses PostgreSQL when DATABASE_URL is set', () => {
