@@ -1,9 +1,7 @@
 // Activity stubs with the timeouts and retry policies each kind of call needs.
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-
-/** Types that retrying cannot fix (kept in step with src/activities/failures.ts). */
-const NON_RETRYABLE = ['CloudRejected', 'ServiceAlreadyExists', 'JobFailed', 'InvalidInput', 'UnexpectedServiceState', 'NothingToRollBack'];
+import { NON_RETRYABLE_TYPES as NON_RETRYABLE } from '../shared/failures';
 
 /** One short API call: retried with backoff on network errors, 429 (honouring Retry-After) and 5xx. */
 export const cloud = proxyActivities<Activities>({
@@ -12,9 +10,13 @@ export const cloud = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
-/** Long polls of jobs and states: one heartbeating activity each; a dead worker is noticed in 10 s. */
+/**
+ * Long polls of jobs and states: one heartbeating activity each; a dead worker is noticed in 10 s.
+ * Each wait ends itself at its own deadline (at most 24 h, src/shared/deadlines.ts); this timeout is
+ * only a backstop above that, so it never cuts a wait short.
+ */
 export const waits = proxyActivities<Activities>({
-  startToCloseTimeout: '2h',
+  startToCloseTimeout: '25h',
   heartbeatTimeout: '10s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
 });
@@ -50,10 +52,6 @@ export const localReads = proxyLocalActivities<Activities>({
   localRetryThreshold: '10s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: NON_RETRYABLE },
 });
-
-/** Patch ids: histories recorded before these changes replay on the regular-activity paths. */
-export const AUDIT_AS_LOCAL_ACTIVITY = 'audit-as-local-activity';
-export const READS_AS_LOCAL_ACTIVITIES = 'reads-as-local-activities';
 
 /** Webhooks: a few quick retries, then given up; the rollout never waits long on them. */
 export const notifications = proxyActivities<Activities>({

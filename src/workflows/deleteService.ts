@@ -1,13 +1,14 @@
 // deleteService: delete a service (optionally with its backups) and wait until it is gone. The input
 // must repeat the service name in `confirm`, so a stray call cannot destroy a database.
 import { deleteServiceInputSchema, type DeleteServiceInput, type OperationResult } from '../shared/schemas';
-import { cloud, waits } from './activity-proxies';
+import { cloud } from './activity-proxies';
 import { requireService, submitAndWait } from './jobs';
 import { ServiceOperation, validateInput } from './operation';
 
 export async function deleteService(input: DeleteServiceInput): Promise<OperationResult> {
-  const { identityDomain, serviceName, deleteBackup, requestedBy, ticket } = validateInput('deleteService', deleteServiceInputSchema, input);
+  const { identityDomain, serviceName, deleteBackup, requestedBy, ticket, timeouts } = validateInput('deleteService', deleteServiceInputSchema, input);
   const op = new ServiceOperation('deleteService', identityDomain, serviceName, { requestedBy, ticket });
+  op.timeouts = timeouts ?? {};
   const ref = { identityDomain, serviceName };
   await op.audit('requested', { details: { deleteBackup: deleteBackup ?? false } });
 
@@ -17,7 +18,7 @@ export async function deleteService(input: DeleteServiceInput): Promise<Operatio
       const deletion = await cloud.deleteService({ ...ref, deleteBackup });
       return deletion.jobId ? { jobId: deletion.jobId } : { found: 'applied' };
     });
-    await op.step('waitUntilGone', () => waits.waitForServiceStatus({ ...ref, want: 'gone' }));
+    await op.step('waitUntilGone', () => op.waitForStatus('gone'));
     op.after = null;
     op.finish();
     await op.audit('succeeded');

@@ -1,9 +1,11 @@
 // The step every change of an existing service shares: submit, audit `started`, wait for the job.
-import { ApplicationFailure, patched } from '@temporalio/workflow';
-import type { SubmitResult } from '../activities';
-import { cloud, localReads, READS_AS_LOCAL_ACTIVITIES, waits } from './activity-proxies';
+import { ApplicationFailure } from '@temporalio/workflow';
+import type { JobOutcome, SubmitResult } from '../activities';
+import { cloud, localReads } from './activity-proxies';
+import type { RunRules } from './support/rules';
 import type { ServiceSummary, OperationResult } from '../shared/schemas';
 import type { ServiceOperation } from './operation';
+import { FAILURE_TYPES, failureType } from '../shared/failures';
 
 export interface ServiceRef {
   identityDomain: string;
@@ -15,15 +17,15 @@ export function auditState(s: { status: string; shape?: string; usableStorageGb?
   return s && { status: s.status, shape: s.shape, usableStorageGb: s.usableStorageGb, fraStorageGb: s.fraStorageGb, additionalVolumesGb: s.additionalVolumesGb };
 }
 
-/** Reads a service (null: it does not exist); a local activity except in histories from before. */
-export function readService(ref: ServiceRef): Promise<ServiceSummary | null> {
-  return (patched(READS_AS_LOCAL_ACTIVITIES) ? localReads : cloud).findService(ref);
+/** Reads a service (null: it does not exist); a local activity except in runs from before. */
+export function readService(ref: ServiceRef, rules: RunRules): Promise<ServiceSummary | null> {
+  return (rules.follows('readsAsLocalActivities') ? localReads : cloud).findService(ref);
 }
 
 /** Reads the service or fails: there is nothing to change on a service that does not exist. */
 export async function requireService(op: ServiceOperation, ref: ServiceRef) {
-  const service = await readService(ref);
-  if (!service) throw ApplicationFailure.nonRetryable(`no service [${ref.serviceName}] in domain [${ref.identityDomain}]`, 'ServiceNotFound');
+  const service = await readService(ref, op.rules);
+  if (!service) throw ApplicationFailure.nonRetryable(`no service [${ref.serviceName}] in domain [${ref.identityDomain}]`, FAILURE_TYPES.serviceNotFound);
   op.before ??= auditState(service) ?? undefined;
   return service;
 }
@@ -38,9 +40,19 @@ export async function submitAndWait(
   name: string,
   requestName: string,
   submit: () => Promise<SubmitResult>,
-  options: { compensation?: boolean } = {},
+  /** compensation: a step of a rollback (no `started` event); undo: a change that undoes another (both wait at least the default deadlines). */
+  options: { compensation?: boolean; undo?: boolean } = {},
 ): Promise<SubmitResult> {
-  const submitted = await op.step(name, submit);
+  let submitted: SubmitResult;
+  try {
+    submitted = await op.step(name, submit);
+  } catch (err) {
+    // A refusal is final: nothing was accepted. Anything else (no answer in time, retries spent, a
+    // cancel mid-call) may have been accepted unseen: say so, so that a parent undoes it to be safe.
+    if (!options.compensation && !REFUSALS.includes(failureType(err) ?? '')) op.changeAccepted = true;
+    throw err;
+  }
+  if (!options.compensation && (submitted.jobId || submitted.found)) op.changeAccepted = true;
   if (submitted.jobId) op.noteJob(submitted.jobId);
   // A compensation's job is reported by the `rolled_back` event, so the trail reads requested → started → failed → rolled_back.
   if (!options.compensation) {
@@ -49,17 +61,25 @@ export async function submitAndWait(
   if (!submitted.jobId) return submitted;
   const jobId = submitted.jobId;
   const waitStep = `waitFor${name[0]!.toUpperCase()}${name.slice(1)}Job`;
-  const outcome = await op.step(waitStep, () => waits.waitForJob({ identityDomain: op.identityDomain, serviceName: op.serviceName, requestName, jobId }));
+  const outcome = await op.step(waitStep, () => op.waitForJob(requestName, jobId, { undo: options.compensation || options.undo }));
   op.noteJob(jobId, outcome.messages);
-  if (outcome.jobStatus === 'Failed') {
-    throw ApplicationFailure.nonRetryable(`${requestName} job ${jobId} ended Failed: ${outcome.messages.at(-1) ?? 'no message'}`, 'JobFailed');
-  }
+  assertJobSucceeded(requestName, outcome);
   return submitted;
+}
+
+/** Failures of a submit that say the cloud refused it (a retried submit first looks for its earlier attempt's change). */
+const REFUSALS: string[] = [FAILURE_TYPES.rejected, FAILURE_TYPES.alreadyExists, FAILURE_TYPES.invalidInput, FAILURE_TYPES.invalidState];
+
+/** A job that ended Failed ends the step with a JobFailed error quoting the API's last message. */
+export function assertJobSucceeded(requestName: string, outcome: JobOutcome): void {
+  if (outcome.jobStatus === 'Failed') {
+    throw ApplicationFailure.nonRetryable(`${requestName} job ${outcome.jobId} ended Failed: ${outcome.messages.at(-1) ?? 'no message'}`, FAILURE_TYPES.jobFailed);
+  }
 }
 
 /** Ends a successful change: reads the service as it is now, audits `succeeded`, builds the result. */
 export async function finishChange(op: ServiceOperation, ref: ServiceRef, before: ServiceSummary, extra: Partial<OperationResult> = {}): Promise<OperationResult> {
-  const after = await readService(ref);
+  const after = await readService(ref, op.rules);
   op.after = op.after ?? auditState(after);
   op.finish();
   await op.audit('succeeded');

@@ -1,12 +1,19 @@
 // What every service operation workflow shares: input validation, the progress query, search
 // attributes, audit events and compensations (saga), so each workflow file reads as its steps only.
-import { ApplicationFailure, CancellationScope, isCancellation, log, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, isCancellation, log, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ZodType, ZodTypeDef } from 'zod';
 import type { AuditEventName } from '../audit/types';
 import { SEARCH_ATTRIBUTES, type Operation } from '../shared/contract';
 import { progressQuery, type OperationProgress } from '../shared/messages';
 import { describeZodError } from '../shared/schemas';
-import { AUDIT_AS_LOCAL_ACTIVITY, audit, localAudit } from './activity-proxies';
+import { FAILURE_TYPES, failureType, rootMessage, type OperationFailureDetails } from '../shared/failures';
+
+export { failureType, rootMessage };
+import type { JobOutcome, WaitForStatusInput } from '../activities';
+import { DEFAULT_STATUS_DEADLINE_MINUTES, defaultJobDeadlineMs, type WaitTimeouts } from '../shared/deadlines';
+import type { ServiceSummary } from '../shared/schemas';
+import { audit, localAudit, waits } from './activity-proxies';
+import { RunRules } from './support/rules';
 
 export interface Who {
   requestedBy?: string;
@@ -17,31 +24,9 @@ export interface Who {
 export function validateInput<T>(operation: Operation, schema: ZodType<T, ZodTypeDef, unknown>, input: unknown): T {
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
-    throw ApplicationFailure.nonRetryable(`invalid ${operation} input: ${describeZodError(parsed.error)}`, 'InvalidInput');
+    throw ApplicationFailure.nonRetryable(`invalid ${operation} input: ${describeZodError(parsed.error)}`, FAILURE_TYPES.invalidInput);
   }
   return parsed.data;
-}
-
-/** The deepest message of a failure chain: what the API or the activity actually said. */
-export function rootMessage(err: unknown): string {
-  let current: unknown = err;
-  let message = err instanceof Error ? err.message : String(err);
-  while (current instanceof Error) {
-    if (current.message) message = current.message;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return message;
-}
-
-/** The ApplicationFailure type nearest the root of a failure chain (activity failures wrap it). */
-export function failureType(err: unknown): string | undefined {
-  let current: unknown = err;
-  let type: string | undefined;
-  while (current instanceof Error) {
-    if (current instanceof ApplicationFailure && current.type) type = current.type;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return type;
 }
 
 export class ServiceOperation {
@@ -50,8 +35,14 @@ export class ServiceOperation {
   before?: Record<string, unknown>;
   after?: Record<string, unknown> | null;
   readonly jobIds: string[] = [];
+  /** Whether the cloud accepted a change of this operation (reported in the failure's details). */
+  changeAccepted = false;
+  /** The operation's own deadlines (input `timeouts`); absent: the defaults of src/shared/deadlines.ts. */
+  timeouts: WaitTimeouts = {};
   private readonly compensations: { name: string; run: () => Promise<void> }[] = [];
   private readonly startedAtMs = Date.now();
+  /** The rules this run follows, decided before anything else (see support/rules.ts). */
+  readonly rules = new RunRules();
 
   constructor(
     readonly operation: Operation,
@@ -100,9 +91,30 @@ export class ServiceOperation {
     this.progress.updatedAt = new Date().toISOString();
   }
 
+  /**
+   * Waits for a job of this operation within its job deadline. An undo (`undo: true`) waits at least
+   * the default: the operation's own deadline may be exactly what ran out, and a rollback cut short
+   * leaves something behind.
+   */
+  waitForJob(requestName: string, jobId: string, options: { undo?: boolean } = {}): Promise<JobOutcome> {
+    const own = this.timeouts.jobMinutes && this.timeouts.jobMinutes * 60_000;
+    const deadlineMs = own && options.undo ? Math.max(own, defaultJobDeadlineMs(requestName)) : own;
+    return waits.waitForJob({ identityDomain: this.identityDomain, serviceName: this.serviceName, requestName, jobId, ...(deadlineMs ? { deadlineMs } : {}) });
+  }
+
+  /** Waits for the service (or one VM) to reach a status, or be gone, within the status deadline (at least the default for an undo). */
+  waitForStatus(want: WaitForStatusInput['want'], options: { failOn?: string[]; vmName?: string; undo?: boolean } = {}): Promise<ServiceSummary | null> {
+    const { undo, ...wait } = options;
+    const own = this.timeouts.statusMinutes && this.timeouts.statusMinutes * 60_000;
+    const deadlineMs = own && undo ? Math.max(own, DEFAULT_STATUS_DEADLINE_MINUTES * 60_000) : own;
+    return waits.waitForServiceStatus({ identityDomain: this.identityDomain, serviceName: this.serviceName, want, ...wait, ...(deadlineMs ? { deadlineMs } : {}) });
+  }
+
   /** Records an audit event once per run (the key makes retries idempotent). */
-  async audit(event: AuditEventName, extra: { key?: string; step?: string; jobId?: string; details?: Record<string, unknown> } = {}): Promise<void> {
-    const record = patched(AUDIT_AS_LOCAL_ACTIVITY) ? localAudit.recordAudit : audit.recordAudit;
+  async audit(event: AuditEventName, extra: AuditExtra = {}, options: { inBackground?: boolean } = {}): Promise<void> {
+    // A write that runs beside other work is a regular activity: a local activity still pending when
+    // the workflow task completes splits it, and a worker killed meanwhile made replay diverge.
+    const record = options.inBackground || !this.rules.follows('auditAsLocalActivity') ? audit.recordAudit : localAudit.recordAudit;
     await record({
       key: extra.key ?? event,
       occurredAt: new Date().toISOString(),
@@ -117,6 +129,8 @@ export class ServiceOperation {
       details: { ...extra.details, ...(this.before ? { before: this.before } : {}), ...(this.after !== undefined ? { after: this.after } : {}), elapsedMs: this.elapsedMs },
     });
   }
+
+
 
   /** Registers how to undo a step; compensations run newest first. */
   addCompensation(name: string, run: () => Promise<void>): void {
@@ -169,31 +183,77 @@ export class ServiceOperation {
   async fail(err: unknown): Promise<never> {
     const failedStep = this.progress.step;
     const cause = isCancellation(err) ? 'cancelled on request' : rootMessage(err);
-    const type = isCancellation(err) ? 'Cancelled' : (failureType(err) ?? 'OperationFailed');
+    const type = isCancellation(err) ? FAILURE_TYPES.cancelled : (failureType(err) ?? FAILURE_TYPES.operationFailed);
     this.progress.error = `${failedStep}: ${cause}`;
-    const run = () => CancellationScope.nonCancellable(async () => {
-      await this.audit('failed', { step: failedStep, jobId: this.progress.jobId, details: { error: cause, type } });
-      if (!this.hasCompensations) {
-        this.progress.state = 'failed';
-        return `${this.operation} of [${this.serviceName}] failed at step "${failedStep}": ${cause}`;
-      }
-      const errors = await this.compensate();
-      if (errors.length > 0) {
-        await this.audit('rollback_failed', { details: { errors } });
-        this.progress.state = 'failed';
-        return `${this.operation} of [${this.serviceName}] failed at step "${failedStep}": ${cause}; ROLLBACK FAILED: ${errors.join('; ')}`;
-      }
-      await this.audit('rolled_back', { details: { failedStep, jobIds: this.jobIds } });
-      this.progress.state = 'rolled_back';
-      return `${this.operation} of [${this.serviceName}] failed at step "${failedStep}": ${cause}; rolled back`;
-    });
-    const message = await run();
+    const ending = { failedStep, cause, type };
+    const message = await CancellationScope.nonCancellable(() => (this.rules.follows('undoBeforeAudit') ? this.undoThenAudit(ending) : this.auditThenUndo(ending)));
     this.progress.updatedAt = new Date().toISOString();
     throw ApplicationFailure.create({
       message,
-      type: this.progress.state === 'rolled_back' ? 'OperationRolledBack' : type,
+      type: this.progress.state === 'rolled_back' ? FAILURE_TYPES.operationRolledBack : type,
       nonRetryable: true,
-      details: [{ failedStep, cause, state: this.progress.state, workflowId: workflowInfo().workflowId }],
+      details: [{ failedStep, cause, state: this.progress.state, workflowId: workflowInfo().workflowId, causeType: type, changeAccepted: this.changeAccepted } satisfies OperationFailureDetails],
     });
   }
+
+  /**
+   * Undo first: the audit writes start at once but never hold the compensations up, so an audit store
+   * that is down delays the trail (written when it is back, retried up to an hour), never the rollback.
+   * An event that could not be written at all is named in the failure, loudly.
+   */
+  private async undoThenAudit({ failedStep, cause, type }: Ending): Promise<string> {
+    const writes = [this.audit('failed', { step: failedStep, jobId: this.progress.jobId, details: { error: cause, type } }, { inBackground: true })];
+    let message = `${this.operation} of [${this.serviceName}] failed at step "${failedStep}": ${cause}`;
+    this.progress.state = 'failed';
+    if (this.hasCompensations) {
+      const errors = await this.compensate();
+      if (errors.length > 0) {
+        writes.push(this.audit('rollback_failed', { details: { errors } }));
+        this.progress.state = 'failed';
+        message += `; ROLLBACK FAILED: ${errors.join('; ')}`;
+      } else {
+        writes.push(this.audit('rolled_back', { details: { failedStep, jobIds: this.jobIds } }));
+        this.progress.state = 'rolled_back';
+        message += '; rolled back';
+      }
+    }
+    const unwritten = (await Promise.allSettled(writes)).flatMap((r) => (r.status === 'rejected' ? [rootMessage(r.reason)] : []));
+    if (unwritten.length > 0) {
+      log.error('audit events not written', { workflowId: workflowInfo().workflowId, errors: unwritten });
+      message += `; AUDIT TRAIL INCOMPLETE: ${unwritten.length} event(s) not written (${unwritten[0]})`;
+    }
+    return message;
+  }
+
+  /** Runs from before undoBeforeAudit: each audit write awaited before the next step. */
+  private async auditThenUndo({ failedStep, cause, type }: Ending): Promise<string> {
+    await this.audit('failed', { step: failedStep, jobId: this.progress.jobId, details: { error: cause, type } });
+    if (!this.hasCompensations) {
+      this.progress.state = 'failed';
+      return `${this.operation} of [${this.serviceName}] failed at step "${failedStep}": ${cause}`;
+    }
+    const errors = await this.compensate();
+    if (errors.length > 0) {
+      await this.audit('rollback_failed', { details: { errors } });
+      this.progress.state = 'failed';
+      return `${this.operation} of [${this.serviceName}] failed at step "${failedStep}": ${cause}; ROLLBACK FAILED: ${errors.join('; ')}`;
+    }
+    await this.audit('rolled_back', { details: { failedStep, jobIds: this.jobIds } });
+    this.progress.state = 'rolled_back';
+    return `${this.operation} of [${this.serviceName}] failed at step "${failedStep}": ${cause}; rolled back`;
+  }
 }
+
+interface AuditExtra {
+  key?: string;
+  step?: string;
+  jobId?: string;
+  details?: Record<string, unknown>;
+}
+
+interface Ending {
+  failedStep: string;
+  cause: string;
+  type: string;
+}
+

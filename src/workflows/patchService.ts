@@ -1,17 +1,16 @@
 // patchService: one service's part of a rolling patch, run as a child workflow under the service's
 // id (so it never overlaps another operation on it): apply → health gate → soak → health gate.
 // It does not roll back by itself: the rollout decides that by its failure policy.
-import { ApplicationFailure, patched, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, sleep } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { OperationResult } from '../shared/schemas';
 import { identityDomainSchema } from '../shared/schemas';
 import { cloud, waits } from './activity-proxies';
 import type { HealthResult } from '../activities';
 import { finishChange, readService, requireService, submitAndWait } from './jobs';
-
-/** Patch id: runs from before this change polled the health gate as an activity at once. */
-const HEALTH_GATE_READ_FIRST = 'health-gate-read-first';
 import { ServiceOperation, validateInput } from './operation';
+import { FAILURE_TYPES } from '../shared/failures';
+import { waitTimeoutsSchema } from '../shared/deadlines';
 
 export const patchServiceInputSchema = z.object({
   identityDomain: identityDomainSchema,
@@ -26,18 +25,20 @@ export const patchServiceInputSchema = z.object({
   rolloutId: z.string().optional(),
   requestedBy: z.string().optional(),
   ticket: z.string().optional(),
+  timeouts: waitTimeoutsSchema.optional(),
 });
 export type PatchServiceInput = z.input<typeof patchServiceInputSchema>;
 
 export async function patchService(input: PatchServiceInput): Promise<OperationResult & { patchLevel: string }> {
   const v = validateInput('patchService', patchServiceInputSchema, input);
   const op = new ServiceOperation('patchService', v.identityDomain, v.serviceName, { requestedBy: v.requestedBy, ticket: v.ticket }, v.patchId);
+  op.timeouts = v.timeouts ?? {};
   const ref = { identityDomain: v.identityDomain, serviceName: v.serviceName };
   await op.audit('requested', { details: { patchId: v.patchId, expectedLevel: v.expectedLevel, rolloutId: v.rolloutId } });
   try {
     const before = await op.step('precheck', async () => {
       const service = await requireService(op, ref);
-      if (service.status !== 'Running') throw ApplicationFailure.nonRetryable(`service [${v.serviceName}] is ${service.status}: it can be patched only when Running`, 'InvalidState');
+      if (service.status !== 'Running') throw ApplicationFailure.nonRetryable(`service [${v.serviceName}] is ${service.status}: it can be patched only when Running`, FAILURE_TYPES.invalidState);
       return service;
     });
     await submitAndWait(op, 'apply', 'patch', () => cloud.submitPatch({ ...ref, patchId: v.patchId, forceApply: v.forceApply, note: v.rolloutId }));
@@ -56,11 +57,11 @@ async function healthGate(op: ServiceOperation, ref: { identityDomain: string; s
   let health: HealthResult | undefined;
   // A patch job usually ends with the service Running at the new level: one local read settles the
   // gate without a polling activity (a server round trip per service per batch, BENCHMARKS.md).
-  if (patched(HEALTH_GATE_READ_FIRST)) {
-    const now = await op.step(step, () => readService(ref));
+  if (op.rules.follows('healthGateReadFirst')) {
+    const now = await op.step(step, () => readService(ref, op.rules));
     if (now?.status === 'Running' && now.patchLevel === expectedLevel) health = { healthy: true, status: now.status, patchLevel: now.patchLevel };
   }
   health ??= await op.step(step, () => waits.healthGate({ ...ref, expectedLevel, timeoutMs: timeoutSeconds * 1000 }));
   await op.audit(health.healthy ? 'health_gate_passed' : 'health_gate_failed', { key: `${step}:${health.healthy}`, step, details: { ...health } });
-  if (!health.healthy) throw ApplicationFailure.nonRetryable(`health gate failed: ${health.reason}`, 'HealthGateFailed');
+  if (!health.healthy) throw ApplicationFailure.nonRetryable(`health gate failed: ${health.reason}`, FAILURE_TYPES.healthGateFailed);
 }

@@ -7,6 +7,8 @@ import { identityDomainSchema } from '../shared/schemas';
 import { cloud, waits } from './activity-proxies';
 import { finishChange, requireService, submitAndWait } from './jobs';
 import { ServiceOperation, validateInput } from './operation';
+import { FAILURE_TYPES } from '../shared/failures';
+import { waitTimeoutsSchema } from '../shared/deadlines';
 
 export const rollbackServicePatchInputSchema = z.object({
   identityDomain: identityDomainSchema,
@@ -18,21 +20,23 @@ export const rollbackServicePatchInputSchema = z.object({
   rolloutId: z.string().optional(),
   requestedBy: z.string().optional(),
   ticket: z.string().optional(),
+  timeouts: waitTimeoutsSchema.optional(),
 });
 export type RollbackServicePatchInput = z.input<typeof rollbackServicePatchInputSchema>;
 
 export async function rollbackServicePatch(input: RollbackServicePatchInput): Promise<OperationResult> {
   const v = validateInput('rollbackServicePatch', rollbackServicePatchInputSchema, input);
   const op = new ServiceOperation('rollbackServicePatch', v.identityDomain, v.serviceName, { requestedBy: v.requestedBy, ticket: v.ticket }, v.patchId);
+  op.timeouts = v.timeouts ?? {};
   const ref = { identityDomain: v.identityDomain, serviceName: v.serviceName };
   await op.audit('requested', { details: { patchId: v.patchId, expectedLevel: v.expectedLevel, rolloutId: v.rolloutId } });
   try {
     const before = await op.step('precheck', () => requireService(op, ref));
     // An unhealthy service (stuck in Maintenance after its patch) is rolled back as soon as the API accepts it.
-    await submitAndWait(op, 'rollback', 'patch', () => cloud.submitPatchRollback({ ...ref, patchId: v.patchId, note: v.rolloutId }));
+    await submitAndWait(op, 'rollback', 'patch', () => cloud.submitPatchRollback({ ...ref, patchId: v.patchId, note: v.rolloutId }), { undo: true });
     const health = await op.step('healthGate', () => waits.healthGate({ ...ref, expectedLevel: v.expectedLevel, timeoutMs: v.healthTimeoutSeconds * 1000 }));
     await op.audit(health.healthy ? 'health_gate_passed' : 'health_gate_failed', { key: `healthGate:${health.healthy}`, step: 'healthGate', details: { ...health } });
-    if (!health.healthy) throw ApplicationFailure.nonRetryable(`after the rollback: ${health.reason}`, 'HealthGateFailed');
+    if (!health.healthy) throw ApplicationFailure.nonRetryable(`after the rollback: ${health.reason}`, FAILURE_TYPES.healthGateFailed);
     return await finishChange(op, ref, before);
   } catch (err) {
     return op.fail(err);
