@@ -1,15 +1,15 @@
 // What integration tests share: a simulator on a free port, worker processes on a per-file task
 // queue, a Temporal client with the project's codec, an audit reader, and condition waits.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { inject } from 'vitest';
 import { startTs, type ManagedProcess } from '../../scripts/lib/process';
 import { openAuditStore } from '../../src/audit/open';
 import type { AuditRecord, AuditStore } from '../../src/audit/types';
-import { EncryptionCodec, loadCodecKey } from '../../src/shared/codec';
+import { EncryptionCodec, loadCodecKey } from '../../src/worker/codec';
 import type { BuildServiceInput } from '../../src/shared/schemas';
 import { DbcsSimulator, type SimulatorOptions } from '../../src/simulator/server';
 
@@ -55,7 +55,7 @@ export function workerEnv(options: WorkerOptions): NodeJS.ProcessEnv {
   if (options.pgliteDir) {
     delete env.DATABASE_URL;
     env.DBAAS_DATA_DIR = options.pgliteDir;
-  } else env.DATABASE_URL = inject('databaseUrl');
+  } else env.DATABASE_URL = options.env?.DATABASE_URL ?? inject('databaseUrl');
   return env;
 }
 
@@ -183,3 +183,28 @@ export function cliEnvFor(s: { sim: DbcsSimulator; taskQueue: string }): NodeJS.
     DBAAS_ADMIN_PASSWORD: TEST_PASSWORD,
   };
 }
+
+/** The result, or (past `ms`) a failure that shows where the run stands: pending activities, last events, the worker's last lines. */
+export async function resultOrDiagnosis(handle: WorkflowHandle, ms: number, workerOutput: () => string[]): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      void (async () => {
+        const d = await handle.describe();
+        const raw = d.raw.pendingActivities?.map((a) => ({ type: a.activityType?.name, state: a.state, attempt: a.attempt, lastFailure: a.lastFailure?.message, lastWorker: a.lastWorkerIdentity }));
+        const history = await handle.fetchHistory();
+        // The whole history, for replaying it offline (Worker.runReplayHistory) when a run hangs.
+        mkdirSync('.data', { recursive: true });
+        writeFileSync(path.join('.data', `stuck-${handle.workflowId.replace(/[^\w.-]/g, '_')}.json`), JSON.stringify(history));
+        const events = (history.events ?? []).slice(-15).map((e) => `${e.eventId} ${e.eventType}`);
+        reject(new Error(`no result after ${ms} ms: ${d.status.name}; pending activities ${JSON.stringify(raw)}; last events ${events.join(', ')}; worker: ${workerOutput().slice(-20).join(' | ')}`));
+      })().catch(reject);
+    }, ms);
+  });
+  try {
+    return await Promise.race([handle.result(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+

@@ -27,8 +27,9 @@ it('patches 1,000 services in one rollout whose longest run stays under 10,000 h
   expect(names.every((n) => s.sim.state.instance(domain, n)?.patchLevel === '12.2.0.1.190416')).toBe(true);
   expect(s.sim.stats().maxConcurrent.patch).toBeLessThanOrEqual(100);
 
-  const runs: { runId: string; status: string }[] = [];
-  for await (const run of s.t.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push({ runId: run.runId, status: run.status.name });
+  const runs: { runId: string; status: string; startTime: Date }[] = [];
+  for await (const run of s.t.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push({ runId: run.runId, status: run.status.name, startTime: run.startTime });
+  runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
   expect(runs.length).toBeGreaterThan(1);
   expect(runs.filter((r) => r.status === 'CONTINUED_AS_NEW')).toHaveLength(runs.length - 1);
   expect(result.progress.runsSoFar).toBe(runs.length - 1);

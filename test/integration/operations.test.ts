@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { serviceWorkflowId } from '../../src/shared/contract';
 import { progressQuery } from '../../src/shared/messages';
 import type { OperationResult } from '../../src/shared/schemas';
-import { auditTrail, sampleInput, startFileStack, uniqueName, waitUntil, type FileStack } from '../helpers/harness';
+import { auditTrail, resultOrDiagnosis, sampleInput, startFileStack, uniqueName, waitUntil, type FileStack } from '../helpers/harness';
 import { recordHistory } from '../helpers/histories';
 
 const DOMAIN = 'opsdomain';
@@ -216,19 +216,19 @@ describe('with the cloud failing', () => {
     handles.push(scale);
     await waitUntil('the scale job', () => scale.query(progressQuery), (p) => p.step.startsWith('waitFor'), 60_000);
     await s.killAndRestartWorker();
-    await scale.result();
+    await resultOrDiagnosis(scale, 100_000, () => s.worker.output);
     expect(instance(name)).toMatchObject({ shape: 'oc5', usableStorageGb: 55, status: 'Running' });
     expect(s.sim.stats().jobs.scale.submitted).toBe(2);
 
     for (const [lifecycleState, status] of [['stop', 'Stopped'], ['start', 'Running'], ['restart', 'Running']] as const) {
       const h = await start('changeLifecycle', { serviceName: name, lifecycleState });
       handles.push(h);
-      await h.result();
+      await resultOrDiagnosis(h, 100_000, () => s.worker.output);
       expect(instance(name)?.status).toBe(status);
     }
     const del = await start('deleteService', { serviceName: name, confirm: name });
     handles.push(del);
-    await del.result();
+    await resultOrDiagnosis(del, 100_000, () => s.worker.output);
     expect(instance(name)).toBeUndefined();
 
     const stats = s.sim.stats();

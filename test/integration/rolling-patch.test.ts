@@ -1,11 +1,12 @@
 // rollingPatch end to end: batches, health gates, failure policies, control, plan, notifications.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { abortUpdate, approveSignal, approveUpdate, pauseSignal, pauseUpdate, resumeSignal, resumeUpdate, rolloutProgressQuery, type RolloutResult, type RollingPatchInput } from '../../src/shared/patching';
 import { auditReader, cliEnvFor, cliFor, startFileStack, uniqueName, waitUntil, type FileStack } from '../helpers/harness';
-import { recordHistory } from '../helpers/histories';
+import { expectReplays, recordHistory } from '../helpers/histories';
 
 const PATCH = '12201-190416';
 const LEVEL = '12.2.0.1.190416';
@@ -57,6 +58,21 @@ function start(input: Omit<RollingPatchInput, 'patchId'>): Promise<WorkflowHandl
   return s.t.client.workflow.start('rollingPatch', { taskQueue: s.taskQueue, workflowId: uniqueName(`patch:${input.identityDomain}`), args: [{ patchId: PATCH, healthTimeoutSeconds: 10, ...input }] });
 }
 const level = (domain: string, name: string) => s.sim.state.instance(domain, name)?.patchLevel;
+const OLD = '12.2.0.1.0';
+
+/** The rollout's run ends CANCELLED: result() rejects with a CancelledFailure cause. */
+async function expectCancelled(handle: WorkflowHandle): Promise<void> {
+  const err = await handle.result().then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+  expect((await handle.describe()).status.name).toBe('CANCELLED');
+}
+
+/** Rollout-level audit events (serviceName `*`) of one rollout. */
+async function rolloutEvents(domain: string, workflowId: string) {
+  const trail = await (await auditReader()).query({ identityDomain: domain });
+  return trail.filter((e) => e.workflowId === workflowId && e.serviceName === '*' && e.operation === 'rollingPatch');
+}
 
 describe('rollingPatch', () => {
   it('patches six services two at a time in three batches, with health gates and notifications', async () => {
@@ -79,6 +95,10 @@ describe('rollingPatch', () => {
     const mine = hooks.events.filter((e) => e.rollout === handle.workflowId).map((e) => e.event);
     expect(mine.filter((e) => e === 'batch_finished')).toHaveLength(3);
     expect(mine[0]).toBe('started');
+    // Every body carries an event id, unique, so a receiver can drop a redelivered duplicate.
+    const ids = hooks.events.filter((e) => e.rollout === handle.workflowId).map((e) => e.eventId as string);
+    expect(ids.every((id) => typeof id === 'string' && id.startsWith(`${handle.workflowId}/`))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
     await recordHistory(handle, 'rollingPatch-success');
     await recordHistory(s.t.client.workflow.getHandle(`svc:${domain}:${names[0]}`), 'patchService-success');
   });
@@ -96,6 +116,7 @@ describe('rollingPatch', () => {
     expect(s.sim.stats().jobs.patch.submitted).toBeGreaterThanOrEqual(4 + 3);
     const trail = await (await auditReader()).query({ identityDomain: domain });
     expect(trail.filter((e) => e.operation === 'rollbackServicePatch' && e.event === 'succeeded').map((e) => e.serviceName).sort()).toEqual(names.slice(0, 4).sort());
+    expect((await rolloutEvents(domain, handle.workflowId)).map((e) => e.event)).toEqual(['rolling_back']);
     await waitUntil('notifications', () => hooks.events.filter((e) => e.rollout === handle.workflowId).map((e) => e.event), (ev) => ev.includes('finished'));
     expect(hooks.events.filter((e) => e.rollout === handle.workflowId).map((e) => e.event)).toEqual(expect.arrayContaining(['failed', 'rolling_back', 'finished']));
     await recordHistory(handle, 'rollingPatch-rolled-back');
@@ -177,6 +198,21 @@ describe('rollingPatch', () => {
     expect(aborted.state).toBe('aborted');
     expect(aborted.progress.reason).toBe('aborted: change freeze');
     expect(aborted.progress.counts).toEqual({ patched: 2, skipped: 2 });
+
+    // Every control request that was accepted is in the audit trail, rollout-level (serviceName `*`).
+    const controls = await rolloutEvents(domain, handle.workflowId);
+    expect(controls.map((e) => [e.event, e.details?.batch])).toEqual([
+      ['approved', 0],
+      ['paused', 0],
+      ['resumed', 1],
+      ['approved', 1],
+      ['approved', 2],
+    ]);
+    expect(controls[0]).toMatchObject({ requestedBy: 'dba', details: { patchId: PATCH, services: names.slice(0, 2) } });
+    expect((await rolloutEvents(d2, h2.workflowId)).map((e) => [e.event, e.details?.reason])).toEqual([
+      ['approved', undefined],
+      ['aborted', 'change freeze'],
+    ]);
   });
 
   it('waits for another operation on a service, then counts it failed after busyWaitSeconds', async () => {
@@ -203,6 +239,157 @@ describe('rollingPatch', () => {
     for (const n of names) expect(level(domain, n)).toBe(LEVEL);
     expect(s.sim.stats().jobs.patch.submitted).toBeGreaterThanOrEqual(4);
     for (const n of names) expect(s.sim.state.jobsOf(domain, n).filter((j) => j.requestName === 'patch')).toHaveLength(1);
+  });
+});
+
+describe('rollingPatch cancelled, and rollbacks that fail', () => {
+  const { cli } = cliFor(() => cliEnvFor(s));
+
+  it('cancelled under rollback: the batch in flight finishes, then everything patched is rolled back and the run ends CANCELLED', async () => {
+    const { domain, names } = fleet(6, 'cxr');
+    s.sim.configure({ jobDurationMs: { patch: 2500 } });
+    const handle = await start({ identityDomain: domain, services: names, maxParallel: 2, failurePolicy: 'rollback' });
+    await waitUntil('the second batch applying', () => s.sim.state.jobsOf(domain, names[3]!).some((j) => j.requestName === 'patch' && j.state === 'InProgress'), (applying) => applying);
+    await handle.cancel();
+    await expectCancelled(handle);
+    const p = await handle.query(rolloutProgressQuery);
+    expect(p).toMatchObject({ state: 'cancelled', cancelRequested: true, counts: { rolled_back: 4, skipped: 2 } });
+    expect(p.reason).toBe('cancelled on request; rolled back 4 service(s)');
+    for (const n of names) expect(level(domain, n)).toBe(OLD);
+    for (const n of names.slice(4)) expect(s.sim.state.jobsOf(domain, n).filter((j) => j.requestName === 'patch')).toHaveLength(0);
+
+    const trail = await (await auditReader()).query({ identityDomain: domain });
+    // The children in flight were not killed: they finished their patch, then were rolled back, newest first.
+    expect(trail.filter((e) => e.operation === 'patchService' && e.event === 'succeeded').map((e) => e.serviceName).sort()).toEqual(names.slice(0, 4));
+    const rollbacks = trail.filter((e) => e.operation === 'rollbackServicePatch' && e.event === 'succeeded').map((e) => e.serviceName);
+    expect(rollbacks.slice(0, 2).sort()).toEqual(names.slice(2, 4));
+    expect(rollbacks.slice(2).sort()).toEqual(names.slice(0, 2));
+    const events = await rolloutEvents(domain, handle.workflowId);
+    expect(events.map((e) => e.event)).toEqual(['rolling_back', 'cancelled']);
+    expect(events[1]!.details).toMatchObject({ reason: 'cancelled on request; rolled back 4 service(s)', rolled_back: expect.arrayContaining(names.slice(0, 4)) });
+    await expectReplays(handle, 'rollingPatch-cancelled');
+  });
+
+  it('cancelled under halt: the children in flight finish, the rest is skipped, the run ends CANCELLED', async () => {
+    const { domain, names } = fleet(6, 'cxh');
+    s.sim.configure({ jobDurationMs: { patch: 2500 } });
+    const handle = await start({ identityDomain: domain, services: names, maxParallel: 2, failurePolicy: 'halt' });
+    await waitUntil('the second batch applying', () => s.sim.state.jobsOf(domain, names[3]!).some((j) => j.requestName === 'patch' && j.state === 'InProgress'), (applying) => applying);
+    await handle.cancel();
+    await expectCancelled(handle);
+    const p = await handle.query(rolloutProgressQuery);
+    expect(p).toMatchObject({ state: 'cancelled', reason: 'cancelled on request', counts: { patched: 4, skipped: 2 } });
+    expect(names.map((n) => p.services[n]?.state)).toEqual(['patched', 'patched', 'patched', 'patched', 'skipped', 'skipped']);
+    expect(names.map((n) => level(domain, n))).toEqual([LEVEL, LEVEL, LEVEL, LEVEL, OLD, OLD]);
+    for (const n of names.slice(4)) expect(s.sim.state.jobsOf(domain, n).filter((j) => j.requestName === 'patch')).toHaveLength(0);
+    expect((await rolloutEvents(domain, handle.workflowId)).map((e) => e.event)).toEqual(['cancelled']);
+    // The CLI shows what happened to each service of a cancelled rollout (it has no result).
+    const status = await cli(['patch', 'status', handle.workflowId, '--wait']);
+    expect(status.code).not.toBe(0);
+    expect(status.out).toMatch(/rollout of 12201-190416 in \[.+\]: cancelled/);
+    expect(status.out).toMatch(new RegExp(`${names[5]}\\s+skipped`));
+  });
+
+  it('cancelled while waiting for approval: nothing patched, CANCELLED at once', async () => {
+    const { domain, names } = fleet(2, 'cxa');
+    const handle = await start({ identityDomain: domain, services: names, approval: 'first', failurePolicy: 'rollback' });
+    await waitUntil('approval', () => handle.query(rolloutProgressQuery), (p) => p.state === 'awaiting_approval');
+    await handle.cancel();
+    await expectCancelled(handle);
+    expect(await handle.query(rolloutProgressQuery)).toMatchObject({ state: 'cancelled', counts: { skipped: 2 }, awaitingApproval: false });
+  });
+
+  it('a rollback that fails ends the rollout rollback_failed, never rolled_back', async () => {
+    const { domain, names } = fleet(4, 'rbf');
+    s.sim.faults.replace({
+      triggers: [
+        { action: 'fail-job', route: 'apply', serviceName: names[2], message: 'OPatch failed with error code 73' },
+        { action: 'fail-job', route: 'rollback', serviceName: names[0] },
+      ],
+    });
+    const handle = await start({ identityDomain: domain, services: names, maxParallel: 2, failurePolicy: 'rollback' });
+    const result = (await handle.result()) as RolloutResult;
+    expect(result.state).toBe('rollback_failed');
+    expect(result.progress.services[names[0]!]).toMatchObject({ state: 'rollback_failed', rollbackError: expect.stringMatching(/waitForRollbackJob.*ended Failed/) });
+    expect(result.progress.services[names[2]!]).toMatchObject({ state: 'rolled_back', changeAccepted: true, error: expect.stringMatching(/waitForApplyJob.*ended Failed/) });
+    expect(result.progress.counts).toEqual({ rolled_back: 3, rollback_failed: 1 });
+    expect(result.progress.reason).toMatch(new RegExp(`ROLLBACK FAILED on 1 of 4 service\\(s\\): ${names[0]}$`));
+    expect(names.map((n) => level(domain, n))).toEqual([LEVEL, OLD, OLD, OLD]);
+    await expectReplays(handle, 'rollingPatch-rollback-failed');
+  });
+
+  it('cancelled during a failure-policy rollback: the rollbacks finish, then the run ends CANCELLED', async () => {
+    const { domain, names } = fleet(4, 'cxb');
+    s.sim.faults.replace({ triggers: [{ action: 'fail-job', route: 'apply', serviceName: names[2], message: 'OPatch failed with error code 73' }] });
+    const handle = await start({ identityDomain: domain, services: names, maxParallel: 2, failurePolicy: 'rollback' });
+    await waitUntil('rolling back', () => handle.query(rolloutProgressQuery), (p) => p.state === 'rolling_back');
+    // The rollbacks are slow from here on: the cancellation comes while the first one runs.
+    s.sim.configure({ jobDurationMs: { patch: 2500 } });
+    await handle.cancel();
+    await expectCancelled(handle);
+    // The cancellation came while the rollbacks ran: the last of them finished after it.
+    const events = (await handle.fetchHistory()).events ?? [];
+    const cancelAt = events.findIndex((e) => e.workflowExecutionCancelRequestedEventAttributes);
+    const lastRollbackAt = Math.max(...events.map((e, i) => (e.childWorkflowExecutionCompletedEventAttributes?.workflowType?.name === 'rollbackServicePatch' ? i : -1)));
+    expect(cancelAt).toBeGreaterThan(0);
+    expect(lastRollbackAt).toBeGreaterThan(cancelAt);
+    const p = await handle.query(rolloutProgressQuery);
+    expect(p).toMatchObject({ state: 'cancelled', cancelRequested: true });
+    // Every service the failure policy had to undo was rolled back all the same.
+    expect(p.counts).toEqual({ rolled_back: 4 });
+    expect(p.reason).toMatch(/^1 service\(s\) failed .*; rolled back 4 service\(s\)$/);
+    for (const n of names) expect(level(domain, n)).toBe(OLD);
+    const trail = await (await auditReader()).query({ identityDomain: domain });
+    expect(trail.filter((e) => e.operation === 'rollbackServicePatch' && e.event === 'succeeded').map((e) => e.serviceName).sort()).toEqual([...names].sort());
+    expect((await rolloutEvents(domain, handle.workflowId)).map((e) => e.event)).toEqual(['rolling_back', 'cancelled']);
+  });
+
+  it('cancelled with contacts: the finished webhook is delivered before the run ends CANCELLED', async () => {
+    const { domain, names } = fleet(2, 'cxw');
+    const handle = await start({ identityDomain: domain, services: names, approval: 'first', contacts: [{ url: hooks.url }] });
+    await waitUntil('approval', () => handle.query(rolloutProgressQuery), (p) => p.state === 'awaiting_approval');
+    await handle.cancel();
+    await expectCancelled(handle);
+    const mine = hooks.events.filter((e) => e.rollout === handle.workflowId);
+    expect(mine.map((e) => e.event).sort()).toEqual(['awaiting_approval', 'finished', 'started']);
+    expect(mine.find((e) => e.event === 'finished')).toMatchObject({ state: 'cancelled', reason: 'cancelled on request' });
+  });
+
+  it('a rollback that finds its service busy waits for it, then rolls it back', async () => {
+    const { domain, names } = fleet(2, 'rbw');
+    s.sim.faults.replace({ triggers: [{ action: 'fail-job', route: 'apply', serviceName: names[1], message: 'OPatch failed with error code 73' }] });
+    const handle = await start({ identityDomain: domain, services: names, maxParallel: 1, approval: 'each', failurePolicy: 'rollback', busyRetrySeconds: { initial: 1, max: 2 } });
+    await waitUntil('first approval', () => handle.query(rolloutProgressQuery), (p) => p.state === 'awaiting_approval');
+    await handle.executeUpdate(approveUpdate, { args: [{}] });
+    await waitUntil('second approval', () => handle.query(rolloutProgressQuery), (p) => p.state === 'awaiting_approval' && p.currentBatch === 1);
+    expect(level(domain, names[0]!)).toBe(LEVEL);
+    // Another operation holds the first service (a run under its id, on a queue nobody polls) when its rollback comes.
+    const holder = await s.t.client.workflow.start('patchService', { taskQueue: uniqueName('nobody-polls'), workflowId: `svc:${domain}:${names[0]}`, args: [{}] });
+    await handle.executeUpdate(approveUpdate, { args: [{}] });
+    const refused = async () => ((await handle.fetchHistory()).events ?? []).filter((e) => e.startChildWorkflowExecutionFailedEventAttributes?.workflowType?.name === 'rollbackServicePatch').length;
+    await waitUntil('a refused rollback start', refused, (n) => n >= 2);
+    const waiting = await handle.query(rolloutProgressQuery);
+    expect(waiting).toMatchObject({ state: 'rolling_back' });
+    expect(waiting.services[names[0]!]).toMatchObject({ state: 'rolling_back' });
+    expect(waiting.services[names[1]!]).toMatchObject({ state: 'rolled_back' });
+    expect(level(domain, names[0]!)).toBe(LEVEL);
+    await holder.terminate('released by the test');
+    const result = (await handle.result()) as RolloutResult;
+    expect(result.state).toBe('rolled_back');
+    expect(result.progress.counts).toEqual({ rolled_back: 2 });
+    for (const n of names) expect(level(domain, n)).toBe(OLD);
+  });
+
+  it('a patch refused before anything was applied is not rolled back', async () => {
+    const { domain, names } = fleet(2, 'rbn');
+    s.sim.state.instance(domain, names[1]!)!.status = 'Stopped';
+    // The patch precheck passes (it checks the patch, not the status); patchService's own check refuses it.
+    const handle = await start({ identityDomain: domain, services: names, maxParallel: 2, failurePolicy: 'rollback' });
+    const result = (await handle.result()) as RolloutResult;
+    expect(result.progress.services[names[1]!]).toMatchObject({ state: 'failed', changeAccepted: false });
+    expect(result.progress.services[names[0]!]?.state).toBe('rolled_back');
+    expect(result.state).toBe('rolled_back');
+    expect(s.sim.state.jobsOf(domain, names[1]!).filter((j) => j.requestName === 'patch')).toHaveLength(0);
   });
 });
 
