@@ -1,0 +1,49 @@
+// The production-shape Temporal parts, built once from source into the project's cache (like the CLI):
+// temporal-server and temporal-sql-tool v1.29.1 (the versions docker-compose.yml pins) and the
+// standalone Temporal UI v2.42.1. `npx tsx scripts/temporal-server.ts` builds them ahead of time.
+import path from 'node:path';
+import { ensureGoProgram, moduleDir, type GoProgram } from './lib/go-binaries';
+
+export const TEMPORAL_SERVER_VERSION = 'v1.29.1';
+export const TEMPORAL_UI_VERSION = 'v2.42.1';
+
+const SERVER: GoProgram = {
+  cacheName: `temporal-server-${TEMPORAL_SERVER_VERSION}`,
+  targets: [`go.temporal.io/server/cmd/server@${TEMPORAL_SERVER_VERSION}`, `go.temporal.io/server/cmd/tools/sql@${TEMPORAL_SERVER_VERSION}`],
+  what: `temporal-server and temporal-sql-tool ${TEMPORAL_SERVER_VERSION}`,
+  expected: 'about 10 minutes on 2 cores',
+};
+const UI: GoProgram = {
+  cacheName: `temporal-ui-${TEMPORAL_UI_VERSION}`,
+  targets: [`github.com/temporalio/ui-server/v2/cmd/server@${TEMPORAL_UI_VERSION}`],
+  what: `the Temporal UI server ${TEMPORAL_UI_VERSION}`,
+  expected: 'a few minutes on 2 cores',
+};
+
+export interface ClusterBinaries {
+  server: string;
+  sqlTool: string;
+  ui: string;
+  /** The server module's schema/postgresql/v12 directory (temporal/ and visibility/). */
+  schemaDir: string;
+}
+
+export function ensureClusterBinaries(env: NodeJS.ProcessEnv = process.env, log?: (line: string) => void): ClusterBinaries {
+  const server = ensureGoProgram(SERVER, env, log);
+  const ui = ensureGoProgram(UI, env, log);
+  return {
+    server: server.server!,
+    sqlTool: server.sql!,
+    ui: ui.server!,
+    schemaDir: path.join(moduleDir('go.temporal.io/server', TEMPORAL_SERVER_VERSION, env), 'schema', 'postgresql', 'v12'),
+  };
+}
+
+if (require.main === module) {
+  try {
+    console.log(JSON.stringify(ensureClusterBinaries(), null, 2));
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  }
+}
