@@ -1,7 +1,7 @@
 // A private PostgreSQL server (for the test run and the benchmarks), from the Debian `postgresql` package's binaries.
 // Root cannot run postgres, so the server runs as the `postgres` user when the tests run as root.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,13 +26,24 @@ export async function freePort(): Promise<number> {
 
 export interface PrivatePostgres {
   url: string;
+  port: number;
+  /** Stops the server (fast shutdown) and removes a temporary directory. */
   stop(): void;
+  /** Stops it the hard way (as a crash would) and starts it again on the same port and data. */
+  restart(): void;
 }
 
-export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+export interface PostgresOptions {
+  /** Keeps the data here across runs (created on first use); without it a temporary directory is removed at stop. */
+  dir?: string;
+  port?: number;
+}
+
+export async function startPrivatePostgres(options: PostgresOptions = {}): Promise<PrivatePostgres> {
   const bin = findPostgresBin();
   if (!bin) throw new Error('PostgreSQL binaries not found under /usr/lib/postgresql: install them (apt-get install postgresql) or set TEST_DATABASE_URL');
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'dbaas-test-pg-'));
+  const dir = options.dir ?? mkdtempSync(path.join(os.tmpdir(), 'dbaas-test-pg-'));
+  mkdirSync(dir, { recursive: true });
   const asRoot = process.getuid?.() === 0;
   const run = (cmd: string, args: string[]) => {
     const full = asRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] as const : [cmd, args] as const;
@@ -41,17 +52,25 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   };
   if (asRoot) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()));
   const data = path.join(dir, 'data');
-  run(path.join(bin, 'initdb'), ['-D', data, '--auth=trust', '--username=postgres', '--encoding=UTF8', '--no-sync']);
-  const port = await freePort();
-  run(path.join(bin, 'pg_ctl'), ['-D', data, '-w', '-t', '60', '-l', path.join(dir, 'log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, 'start']);
+  if (!existsSync(path.join(data, 'PG_VERSION'))) run(path.join(bin, 'initdb'), ['-D', data, '--auth=trust', '--username=postgres', '--encoding=UTF8', '--no-sync']);
+  const port = options.port ?? (await freePort());
+  // Persistent data keeps fsync on; a throwaway test server does not need it.
+  const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=300${options.dir ? '' : ' -c fsync=off'}`;
+  const start = () => run(path.join(bin, 'pg_ctl'), ['-D', data, '-w', '-t', '60', '-l', path.join(dir, 'log'), '-o', serverOptions, 'start']);
+  start();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    port,
     stop() {
       try {
-        run(path.join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);
+        run(path.join(bin, 'pg_ctl'), ['-D', data, '-m', options.dir ? 'fast' : 'immediate', 'stop']);
       } finally {
-        rmSync(dir, { recursive: true, force: true });
+        if (!options.dir) rmSync(dir, { recursive: true, force: true });
       }
+    },
+    restart() {
+      run(path.join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);
+      start();
     },
   };
 }
