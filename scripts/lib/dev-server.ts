@@ -40,7 +40,7 @@ export async function waitForTemporal(address: string, proc?: ManagedProcess, ti
   const deadline = Date.now() + timeoutMs;
   let lastError = '';
   while (Date.now() < deadline) {
-    if (proc && proc.child.exitCode !== null) throw new Error(`the Temporal dev server exited (code ${proc.child.exitCode}):\n${proc.output.slice(-20).join('\n')}`);
+    if (proc && proc.child.exitCode !== null) throw new Error(`Temporal (${proc.name}) exited (code ${proc.child.exitCode}):\n${proc.output.slice(-20).join('\n')}`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });
       try {
@@ -54,5 +54,5 @@ export async function waitForTemporal(address: string, proc?: ManagedProcess, ti
       await new Promise((r) => setTimeout(r, 250));
     }
   }
-  throw new Error(`the Temporal dev server at ${address} did not answer within ${timeoutMs} ms: ${lastError}`);
+  throw new Error(`Temporal at ${address} did not answer within ${timeoutMs} ms: ${lastError}`);
 }

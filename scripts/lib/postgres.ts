@@ -31,6 +31,9 @@ export interface PrivatePostgres {
   stop(): void;
   /** Stops it the hard way (as a crash would) and starts it again on the same port and data. */
   restart(): void;
+  /** The two halves of restart(), for a caller that acts while the server is down. */
+  crash(): void;
+  start(): void;
 }
 
 export interface PostgresOptions {
@@ -57,6 +60,7 @@ export async function startPrivatePostgres(options: PostgresOptions = {}): Promi
   // Persistent data keeps fsync on; a throwaway test server does not need it.
   const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=300${options.dir ? '' : ' -c fsync=off'}`;
   const start = () => run(path.join(bin, 'pg_ctl'), ['-D', data, '-w', '-t', '60', '-l', path.join(dir, 'log'), '-o', serverOptions, 'start']);
+  const crash = () => run(path.join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);
   start();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
@@ -69,8 +73,10 @@ export async function startPrivatePostgres(options: PostgresOptions = {}): Promi
       }
     },
     restart() {
-      run(path.join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);
+      crash();
       start();
     },
+    crash,
+    start,
   };
 }

@@ -15,6 +15,9 @@ export async function openAuditStore(config: AuditStoreConfig): Promise<AuditSto
   if ('databaseUrl' in config) {
     const { Pool } = await import('pg');
     const pool = new Pool({ connectionString: config.databaseUrl, max: 10 });
+    // An idle connection lost to a database restart or failover is an 'error' event on the pool:
+    // unhandled, it crashed the worker. The pool drops that client and the next write reconnects.
+    pool.on('error', (err) => console.warn(`audit store: idle PostgreSQL connection lost (${err.message}); reconnecting on next use`));
     const client = await pool.connect();
     try {
       await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);

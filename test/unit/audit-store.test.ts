@@ -1,8 +1,9 @@
 // The audit store on both backends: embedded PGlite and the run's PostgreSQL server behave the same.
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it, vi } from 'vitest';
 import { openAuditStore } from '../../src/audit/open';
 import type { AuditEventInput, AuditStore } from '../../src/audit/types';
-import { uniqueName } from '../helpers/harness';
+import { startPrivatePostgres } from '../../scripts/lib/postgres';
+import { uniqueName, waitUntil } from '../helpers/harness';
 
 const backends: [string, () => Promise<AuditStore>][] = [
   ['pglite', () => openAuditStore({ inMemory: true })],
@@ -58,5 +59,33 @@ describe('audit store on disk (PGlite directory)', () => {
     const second = await openAuditStore({ pgliteDir: dir });
     expect((await second.query({ workflowId: 'w' })).map((e) => e.idempotencyKey)).toEqual(['k1']);
     await second.close();
+  });
+});
+
+describe('audit store on a PostgreSQL server that restarts', () => {
+  it('keeps the process alive and writes again once the server is back (idle connections lost)', async () => {
+    const pg = await startPrivatePostgres();
+    const store = await openAuditStore({ databaseUrl: pg.url });
+    try {
+      const wf = `svc:dom:${uniqueName('r')}`;
+      const event = (key: string): AuditEventInput => ({ idempotencyKey: `${wf}:run:${key}`, occurredAt: new Date(), workflowId: wf, runId: 'run', operation: 'buildService', identityDomain: 'dom', serviceName: 'r', event: key as AuditEventInput['event'] });
+      expect(await store.record(event('requested'))).toBe(true);
+      // An immediate stop ends the pool's idle connection under it: an 'error' event on the pool
+      // (unhandled, it crashed the worker), reported as a warning.
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+      pg.crash();
+      await waitUntil('the lost connection reported', () => warn.mock.calls.map((c) => String(c[0])), (lines) => lines.some((l) => l.includes('idle PostgreSQL connection lost')), 10_000);
+      warn.mockRestore();
+      pg.start();
+      let written: boolean | undefined;
+      for (let attempt = 0; attempt < 20 && written === undefined; attempt++) {
+        written = await store.record(event('started')).catch(() => undefined); // the first query may meet the dead connection
+      }
+      expect(written).toBe(true);
+      expect((await store.query({ workflowId: wf })).map((e) => e.event)).toEqual(['requested', 'started']);
+    } finally {
+      await store.close();
+      pg.stop();
+    }
   });
 });
