@@ -4,6 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { ALL_SEARCH_ATTRIBUTE_KEYS, DEFAULT_TASK_QUEUE } from '../src/shared/contract';
 
@@ -20,7 +21,29 @@ describe('docker-compose.yml', () => {
 
   it('has every part of the topology', () => {
     const services = execFileSync('docker-compose', ['-f', composeFile, 'config', '--services'], { encoding: 'utf8' }).trim().split('\n').sort();
-    expect(services).toEqual(['codec', 'postgresql', 'simulator', 'temporal', 'temporal-schema', 'temporal-setup', 'temporal-ui', 'worker']);
+    expect(services).toEqual(['codec', 'postgresql', 'simulator', 'temporal-1', 'temporal-2', 'temporal-schema', 'temporal-setup', 'temporal-ui', 'worker-1', 'worker-2']);
+  });
+
+  it('runs two servers and the UI on the same configuration files as npm run cluster, with a healthcheck on every long-running service', () => {
+    const resolved = yaml.load(compose(['config']).stdout) as {
+      services: Record<string, { command?: string[]; entrypoint?: string[]; volumes?: string[]; healthcheck?: unknown; ports?: string[]; environment?: Record<string, string> }>;
+    };
+    const deploy = path.join(root, 'deploy', 'temporal');
+    for (const name of ['temporal-1', 'temporal-2', 'temporal-ui']) {
+      const svc = resolved.services[name]!;
+      expect(svc.volumes).toContain(`${deploy}:/etc/dbaas/temporal:ro`);
+      expect([...(svc.entrypoint ?? []), ...(svc.command ?? [])].join(' ')).toMatch(/--root \/etc\/dbaas\/temporal --config (config|ui) --env cluster/);
+    }
+    // The files scripts/lib/cluster.ts starts its processes with.
+    const cluster = readFileSync(path.join(root, 'scripts', 'lib', 'cluster.ts'), 'utf8');
+    expect(cluster).toContain("'--config', 'config', '--env', 'cluster'");
+    expect(cluster).toContain("'--config', 'ui', '--env', 'cluster'");
+    for (const [name, svc] of Object.entries(resolved.services)) {
+      if (!['temporal-schema', 'temporal-setup'].includes(name)) expect(svc.healthcheck, name).toBeDefined();
+      for (const port of svc.ports ?? []) expect(port, `${name} publishes only on loopback`).toMatch(/^127\.0\.0\.1:/);
+    }
+    expect(resolved.services['worker-1']!.environment!.TEMPORAL_ADDRESS).toBe('temporal-1:7233');
+    expect(resolved.services['worker-2']!.environment!.TEMPORAL_ADDRESS).toBe('temporal-2:7233');
   });
 
   it('registers the search attributes of the contract and runs the worker on its task queue', () => {

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type Cluster } from '../../scripts/lib/cluster';
 import { startTs, type ManagedProcess } from '../../scripts/lib/process';
@@ -68,7 +68,9 @@ async function restartWorker(index: number): Promise<void> {
   workers[index] = await startWorker(index);
 }
 
-const events = async (workflowId: string) => (await audit.query({ identityDomain: DOMAIN })).filter((e) => e.workflowId === workflowId).map((e) => e.event);
+/** The audit events of one run (a service's operations share its workflow id). */
+const events = async (handle: WorkflowHandleWithFirstExecutionRunId) =>
+  (await audit.query({ identityDomain: DOMAIN })).filter((e) => e.workflowId === handle.workflowId && e.runId === handle.firstExecutionRunId).map((e) => e.event);
 const stepOf = (handle: WorkflowHandle) => handle.query(progressQuery).then((p) => p.step);
 
 beforeAll(async () => {
@@ -140,7 +142,7 @@ describe('two temporal-server processes on PostgreSQL, two workers', () => {
     const result = (await handle.result()) as BuildServiceResult;
     expect(result.service.status).toBe('Running');
     expect(sim.stats().instances.created).toBeGreaterThan(0);
-    expect(await events(handle.workflowId)).toEqual(['requested', 'started', 'succeeded']);
+    expect(await events(handle)).toEqual(['requested', 'started', 'succeeded']);
   }, 240_000);
 
   it('completes a scale while the worker running it is SIGKILLed, without duplicate audit events', async () => {
@@ -154,7 +156,7 @@ describe('two temporal-server processes on PostgreSQL, two workers', () => {
     const result = (await handle.result()) as OperationResult;
     expect(result.after?.shape).toBe('oc4');
     expect(sim.stats().jobs.scale.submitted - before).toBe(1);
-    const trail = await events(handle.workflowId);
+    const trail = await events(handle);
     expect(trail).toEqual(['requested', 'started', 'succeeded']);
   }, 240_000);
 });
