@@ -32,6 +32,12 @@ function option(argv: string[], name: string, fallback: number): number {
   return value;
 }
 
+/** What to stop when the run ends, whichever way. */
+const cleanups: (() => Promise<unknown>)[] = [];
+async function cleanUp(): Promise<void> {
+  for (const c of cleanups.reverse()) await c().catch(() => undefined);
+}
+
 async function main(): Promise<void> {
   dropEmptyEnvironmentVariables();
   const argv = process.argv.slice(2);
@@ -45,8 +51,10 @@ async function main(): Promise<void> {
 
   console.log(`chaos: ${ops} operations over ${minutes} min; a worker SIGKILLed every ${killEverySeconds} s; one server kill; one PostgreSQL restart`);
   const cluster = await startCluster({ pgDir: mkdtempSync(path.join(os.tmpdir(), 'dbaas-chaos-pg-')), portBases: [17233, 17333] });
+  cleanups.push(() => cluster.stop());
   const sim = new DbcsSimulator({ username: 'dbaas', password: 'chaos', jobDurationMs: { create: 4000, delete: 2000, scale: 3000, control: 2000, precheck: 500, patch: 3000 }, visibilityDelayMs: 500 });
   await sim.listen();
+  cleanups.push(() => sim.close());
   sim.faults.replace({ all: { errorRate: 0.2, statuses: [500, 502, 503, 429], retryAfterSeconds: 1, dropRate: 0.05, dropAfterRate: 0.05 } });
   const workerEnv = (i: number): NodeJS.ProcessEnv => ({
     ...process.env,
@@ -65,7 +73,9 @@ async function main(): Promise<void> {
     return w;
   };
   const workers: ManagedProcess[] = await Promise.all([startWorker(0), startWorker(1)]);
+  cleanups.push(() => Promise.allSettled(workers.map((w) => w.stop('SIGTERM', 20_000))));
   const connection = await Connection.connect({ address: cluster.addresses[1]! });
+  cleanups.push(() => connection.close());
   const client = new Client({ connection, namespace: 'default', dataConverter: { payloadCodecs: [new EncryptionCodec(loadCodecKey({ DBAAS_CODEC_KEY_FILE: CODEC_KEY_FILE }))] } });
 
   const seeded = Array.from({ length: 20 }, (_, i) => `fleet-${String(i + 1).padStart(2, '0')}`);
@@ -130,15 +140,13 @@ async function main(): Promise<void> {
   writeFileSync(out, report);
   console.log(`written to ${path.relative(REPO_ROOT, out)}`);
 
-  await Promise.allSettled(workers.map((w) => w.stop('SIGTERM', 20_000)));
-  await connection.close();
-  await sim.close();
-  await cluster.stop();
+  await cleanUp();
   const clean = verdict.stuck.length === 0 && verdict.duplicateCreates.length === 0 && verdict.leakedInstances.length === 0 && verdict.auditProblems.length === 0;
   process.exit(clean ? 0 : 1);
 }
 
-main().catch((err: unknown) => {
+main().catch(async (err: unknown) => {
   console.error(err instanceof Error ? err.stack : err);
+  await cleanUp();
   process.exit(2);
 });

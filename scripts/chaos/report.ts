@@ -13,6 +13,12 @@ export interface ChaosRun {
   wallSeconds: number;
 }
 
+/** Failures a correct run ends in under this load, and why. */
+const EXPECTED_FAILURES: Record<string, string> = {
+  InvalidInput: 'a scale to the shape the service already had (the load picks shapes at random), refused before any cloud call',
+  CloudBusy: 'the API reported the service busy with another job past the retries',
+};
+
 const list = (items: string[]) => (items.length === 0 ? '0' : `${items.length}: ${items.slice(0, 10).join('; ')}${items.length > 10 ? '; …' : ''}`);
 const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : 0);
 
@@ -40,6 +46,7 @@ Wall time ${Math.round(run.wallSeconds)} s; ${run.totalCalls} API calls, ${run.i
 
 - operations started: ${v.started} (and ${run.refusedBusy} refused at start by Temporal because another operation held the service)
 - reached a terminal state: ${right} of ${v.started} (${((100 * right) / Math.max(1, v.started)).toFixed(1)} %); succeeded ${v.succeeded}, failed ${v.failed}${Object.keys(v.failureTypes).length ? ` (${Object.entries(v.failureTypes).map(([t, n]) => `${t} ${n}`).join(', ')})` : ''}
+${Object.keys(v.failureTypes).map((t) => `- ${t}: ${EXPECTED_FAILURES[t] ?? 'NOT EXPECTED under this load'}`).join('\n')}
 - stuck (no end 10 min after the load): ${list(v.stuck)}
 - duplicate creates (a service with two create jobs): ${list(v.duplicateCreates)}
 - leaked instances (live, not owned by a succeeded build): ${list(v.leakedInstances)}

@@ -68,6 +68,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       stoppers.push(() => server.process.stop('SIGTERM', 20_000));
     }
     await registerNamespace(servers[0]!.address, options.namespace ?? 'default');
+    // Each frontend learns of a new namespace on its own cache refresh (up to ~10 s).
+    for (const server of servers.slice(1)) await waitForNamespaceAt(server.address, options.namespace ?? 'default');
 
     let uiUrl: string | undefined;
     if (options.uiPort) {
@@ -159,11 +161,21 @@ export async function registerNamespace(address: string, namespace: string): Pro
   }
 }
 
+async function waitForNamespaceAt(address: string, namespace: string): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    await waitForNamespace(connection, namespace);
+  } finally {
+    await connection.close();
+  }
+}
+
 /** A new namespace takes a moment to reach every frontend's cache. */
 async function waitForNamespace(connection: Connection, namespace: string) {
   const deadline = Date.now() + 60_000;
   for (;;) {
     try {
+      await connection.workflowService.describeNamespace({ namespace });
       return await connection.operatorService.listSearchAttributes({ namespace });
     } catch (err) {
       if (Date.now() > deadline) throw err;
