@@ -28,7 +28,7 @@ describe('docker-compose.yml', () => {
     const resolved = yaml.load(compose(['config']).stdout) as {
       services: Record<string, { command?: string[]; entrypoint?: string[]; volumes?: string[]; healthcheck?: unknown; ports?: string[]; environment?: Record<string, string> }>;
     };
-    const deploy = path.join(root, 'deploy', 'temporal');
+    const deploy = path.join(root, 'scripts', 'cluster-config');
     for (const name of ['temporal-1', 'temporal-2', 'temporal-ui']) {
       const svc = resolved.services[name]!;
       expect(svc.volumes).toContain(`${deploy}:/etc/dbaas/temporal:ro`);

@@ -1,7 +1,7 @@
 // The production-shape Temporal cluster on one machine: a private PostgreSQL, the schemas set up and
 // updated by temporal-sql-tool, two temporal-server processes in one membership ring (each running
 // frontend, history, matching and worker), the namespace and search attributes, and the standalone UI.
-// Server and UI read the same configuration files as docker-compose.yml (deploy/temporal/).
+// Server and UI read the same configuration files as docker-compose.yml (scripts/cluster-config/).
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -13,7 +13,7 @@ import { waitForTemporal } from './dev-server';
 import { startPrivatePostgres, type PrivatePostgres } from './postgres';
 import { REPO_ROOT, startProcess, type ManagedProcess } from './process';
 
-export const CLUSTER_CONFIG_DIR = path.join(REPO_ROOT, 'deploy', 'temporal');
+export const CLUSTER_CONFIG_DIR = path.join(REPO_ROOT, 'scripts', 'cluster-config');
 const DATABASES = [
   { name: 'temporal', schema: 'postgresql/v12/temporal' },
   { name: 'temporal_visibility', schema: 'postgresql/v12/visibility' },
@@ -100,7 +100,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   }
 }
 
-/** The environment the server's config template reads (deploy/temporal/config/cluster.yaml). */
+/** The environment the server's config template reads (scripts/cluster-config/config/cluster.yaml). */
 function serverEnv(pgPort: number, portBase: number): NodeJS.ProcessEnv {
   return {
     ...process.env,
