@@ -5,30 +5,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCloudActivities, type JobOutcome } from '../../src/activities/cloud';
 import { DbcsClient } from '../../src/cloud/client';
-import type { DbcsSimulator } from '../../src/simulator/server';
 import { sampleInput } from '../helpers/harness';
-import { startVirtualCloud, type VirtualCloud } from '../helpers/virtual-cloud';
+import { useVirtualCloud } from '../helpers/virtual-cloud';
 
-let now = 1_700_000_000_000;
-const clock = { now: () => now, sleep: async (ms: number) => void (now += ms) };
-let sim: DbcsSimulator;
-let client: DbcsClient;
-const acts = () => createCloudActivities(client, { options: { initialMs: 1_000, maxMs: 30_000, growth: 0.1 }, clock });
-
-let cloud: VirtualCloud;
-
-beforeAll(async () => {
-  cloud = await startVirtualCloud(() => now);
-  ({ sim, client } = cloud);
-});
-afterAll(() => cloud.close());
-beforeEach(() => {
-  sim.faults.replace({});
-  sim.configure({ jobDurationMs: { create: 3_000, precheck: 1_000, patch: 3_000 } });
-});
+const cloud = useVirtualCloud({ create: 3_000, precheck: 1_000, patch: 3_000 });
+const { clock } = cloud;
+const acts = () => createCloudActivities(cloud.client, { options: { initialMs: 1_000, maxMs: 30_000, growth: 0.1 }, clock });
 
 async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
   const err = await p.then(() => undefined, (e: unknown) => e);
@@ -40,35 +25,35 @@ const wait = (input: Parameters<ReturnType<typeof acts>['waitForJob']>[0], env =
 
 describe('waitForJob reads each kind of job in its own shape', () => {
   it('apply and rollback jobs (applied-patch): the outcome carries the patch level', async () => {
-    sim.seed('w', ['db1']);
-    const apply = await client.applyPatch('w', 'db1', '12201-190416');
+    cloud.sim.seed('w', ['db1']);
+    const apply = await cloud.client.applyPatch('w', 'db1', '12201-190416');
     const applied = await wait({ identityDomain: 'w', serviceName: 'db1', requestName: 'patch', jobId: apply.jobId });
     expect(applied).toMatchObject({ jobId: apply.jobId, jobStatus: 'Succeeded', patchLevel: '12.2.0.1.190416', messages: ['patch 12.2.0.1.190416: COMPLETED (patch level 12.2.0.1.190416)'] });
-    const { rollbackId } = (await client.appliedPatches('w', 'db1'))[0]!;
-    const rollback = await client.rollbackPatch('w', 'db1', rollbackId);
+    const { rollbackId } = (await cloud.client.appliedPatches('w', 'db1'))[0]!;
+    const rollback = await cloud.client.rollbackPatch('w', 'db1', rollbackId);
     expect(await wait({ identityDomain: 'w', serviceName: 'db1', requestName: 'patch', jobId: rollback.jobId })).toMatchObject({ jobStatus: 'Succeeded', patchLevel: '12.2.0.1.0' });
   });
 
   it('a failed apply is a Failed outcome whose last message says why (from the job\'s activity log)', async () => {
-    sim.seed('w', ['db2']);
-    sim.faults.replace({ triggers: [{ action: 'fail-job', route: 'apply', serviceName: 'db2', message: 'OPatch failed with error code 73' }] });
-    const apply = await client.applyPatch('w', 'db2', '12201-190416');
+    cloud.sim.seed('w', ['db2']);
+    cloud.sim.faults.replace({ triggers: [{ action: 'fail-job', route: 'apply', serviceName: 'db2', message: 'OPatch failed with error code 73' }] });
+    const apply = await cloud.client.applyPatch('w', 'db2', '12201-190416');
     const outcome = await wait({ identityDomain: 'w', serviceName: 'db2', requestName: 'patch', jobId: apply.jobId });
     expect(outcome).toMatchObject({ jobStatus: 'Failed', patchLevel: '12.2.0.1.0' });
     expect(outcome.messages[0]).toBe('patch 12.2.0.1.190416: FAILED (patch level 12.2.0.1.0)');
     expect(outcome.messages.at(-1)).toBe('OPatch failed with error code 73 (on node vm-1)');
     // Without an activity log (or when it cannot be read) the job's own answer is what there is.
-    sim.seed('w', ['db4']);
-    sim.faults.replace({ triggers: [{ action: 'fail-job', route: 'apply', serviceName: 'db4' }], routes: { activitylog: { errorRate: 1, statuses: [500] } } });
-    const second = await client.applyPatch('w', 'db4', '12201-190416');
+    cloud.sim.seed('w', ['db4']);
+    cloud.sim.faults.replace({ triggers: [{ action: 'fail-job', route: 'apply', serviceName: 'db4' }], routes: { activitylog: { errorRate: 1, statuses: [500] } } });
+    const second = await cloud.client.applyPatch('w', 'db4', '12201-190416');
     const alone = await wait({ identityDomain: 'w', serviceName: 'db4', requestName: 'patch', jobId: second.jobId });
     expect(alone).toMatchObject({ jobStatus: 'Failed', messages: ['patch 12.2.0.1.190416: FAILED (patch level 12.2.0.1.0)'] });
   });
 
   it('precheck jobs (view-precheck-response): findings from preCheckMessages', async () => {
-    sim.seed('w', ['db3']);
-    sim.faults.replace({ triggers: [{ action: 'precheck-finding', route: 'precheck', serviceName: 'db3', message: 'Insufficient disk space on /u01' }] });
-    const job = await client.precheckPatch('w', 'db3', '12201-190416');
+    cloud.sim.seed('w', ['db3']);
+    cloud.sim.faults.replace({ triggers: [{ action: 'precheck-finding', route: 'precheck', serviceName: 'db3', message: 'Insufficient disk space on /u01' }] });
+    const job = await cloud.client.precheckPatch('w', 'db3', '12201-190416');
     expect(await wait({ identityDomain: 'w', serviceName: 'db3', requestName: 'precheck', jobId: job.jobId })).toMatchObject({ jobStatus: 'Failed', findings: ['Insufficient disk space on /u01'] });
   });
 
@@ -80,29 +65,29 @@ describe('waitForJob reads each kind of job in its own shape', () => {
 
 describe('deadlines', () => {
   it('a job wait without a deadline of its own ends at its kind\'s default (create: 2 h), naming the job and what it saw last', async () => {
-    sim.configure({ jobDurationMs: { create: 5 * 3_600_000 } });
-    const job = await client.createInstance('d', sampleInput('slow1').service as never);
-    const started = now;
+    cloud.sim.configure({ jobDurationMs: { create: 5 * 3_600_000 } });
+    const job = await cloud.client.createInstance('d', sampleInput('slow1').service as never);
+    const started = clock.now();
     const failure = await failureOf(wait({ identityDomain: 'd', requestName: 'create', jobId: job.jobId }));
     expect(failure).toMatchObject({ type: 'WaitTimedOut', nonRetryable: true });
     expect(failure.message).toBe(`gave up waiting for create job ${job.jobId} of service [slow1] to end after 2 h (deadline 2 h); last seen: status InProgress, service In Progress, "SSH access to VM [DB_1/vm-1] succeeded"`);
-    expect(now - started).toBe(2 * 3_600_000);
+    expect(clock.now() - started).toBe(2 * 3_600_000);
   });
 
   it('takes the operation\'s own deadline (deadlineMs), counted from the first attempt', async () => {
-    sim.configure({ jobDurationMs: { create: 5 * 3_600_000 } });
-    const job = await client.createInstance('d', sampleInput('slow2').service as never);
+    cloud.sim.configure({ jobDurationMs: { create: 5 * 3_600_000 } });
+    const job = await cloud.client.createInstance('d', sampleInput('slow2').service as never);
     expect((await failureOf(wait({ identityDomain: 'd', requestName: 'create', jobId: job.jobId, deadlineMs: 10 * 60_000 }))).message).toContain('after 10 min (deadline 10 min)');
     // A retry that resumes from the heartbeat (119 of 120 min gone) has one minute left, not two hours.
-    const resumed = new MockActivityEnvironment({ heartbeatDetails: { startedAt: now - 119 * 60_000, polls: 40, consecutiveErrors: 0 } });
-    const started = now;
+    const resumed = new MockActivityEnvironment({ heartbeatDetails: { startedAt: clock.now() - 119 * 60_000, polls: 40, consecutiveErrors: 0 } });
+    const started = clock.now();
     expect((await failureOf(wait({ identityDomain: 'd', requestName: 'create', jobId: job.jobId }, resumed))).message).toContain('after 2 h (deadline 2 h)');
-    expect(now - started).toBeLessThanOrEqual(60_000);
+    expect(clock.now() - started).toBeLessThanOrEqual(60_000);
   });
 
   it('a status wait ends at its deadline (default 60 min), naming the service, the awaited status and the last one seen', async () => {
-    sim.seed('s', ['st1']);
-    sim.state.instance('s', 'st1')!.status = 'Stopped';
+    cloud.sim.seed('s', ['st1']);
+    cloud.sim.state.instance('s', 'st1')!.status = 'Stopped';
     const env = new MockActivityEnvironment();
     const waitFor = (deadlineMs?: number) => env.run(() => acts().waitForServiceStatus({ identityDomain: 's', serviceName: 'st1', want: ['Running'], deadlineMs }));
     const failure = await failureOf(waitFor());
