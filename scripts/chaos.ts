@@ -18,8 +18,8 @@ import { dropEmptyEnvironmentVariables } from '../src/worker/env';
 import { DOMAIN, Fleet, Load } from './chaos/load';
 import { renderReliability } from './chaos/report';
 import { judge, settle } from './chaos/verdict';
-import { startCluster } from './lib/cluster';
-import { REPO_ROOT, startTs, type ManagedProcess } from './lib/process';
+import { startCluster, startClusterWorker } from './lib/cluster';
+import { REPO_ROOT, type ManagedProcess } from './lib/process';
 
 const TASK_QUEUE = 'chaos';
 const CODEC_KEY_FILE = path.join(REPO_ROOT, 'test', 'fixtures', 'codec-test.key');
@@ -56,22 +56,7 @@ async function main(): Promise<void> {
   await sim.listen();
   cleanups.push(() => sim.close());
   sim.faults.replace({ all: { errorRate: 0.2, statuses: [500, 502, 503, 429], retryAfterSeconds: 1, dropRate: 0.05, dropAfterRate: 0.05 } });
-  const workerEnv = (i: number): NodeJS.ProcessEnv => ({
-    ...process.env,
-    TEMPORAL_ADDRESS: cluster.addresses[i],
-    DBAAS_TASK_QUEUE: TASK_QUEUE,
-    DBAAS_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'dbaas-chaos-worker-')),
-    DBAAS_CODEC_KEY_FILE: CODEC_KEY_FILE,
-    DBCS_BASE_URL: sim.url,
-    DBCS_USERNAME: 'dbaas',
-    DBCS_PASSWORD: 'chaos',
-    DATABASE_URL: cluster.pg.url,
-  });
-  const startWorker = async (i: number) => {
-    const w = startTs(`worker-${i + 1}`, 'src/worker/main.ts', [], { env: workerEnv(i) });
-    await w.waitFor(/dbaas worker ready/, 180_000);
-    return w;
-  };
+  const startWorker = (i: number) => startClusterWorker(cluster, i, { taskQueue: TASK_QUEUE, dbcs: { url: sim.url, username: 'dbaas', password: 'chaos' }, codecKeyFile: CODEC_KEY_FILE });
   const workers: ManagedProcess[] = await Promise.all([startWorker(0), startWorker(1)]);
   cleanups.push(() => Promise.allSettled(workers.map((w) => w.stop('SIGTERM', 20_000))));
   const connection = await Connection.connect({ address: cluster.addresses[1]! });

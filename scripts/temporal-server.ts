@@ -1,8 +1,7 @@
 // The production-shape Temporal parts, built once from source into the project's cache (like the CLI):
 // temporal-server and temporal-sql-tool v1.29.1 (the versions docker-compose.yml pins) and the
 // standalone Temporal UI v2.42.1. `npx tsx scripts/temporal-server.ts` builds them ahead of time.
-import path from 'node:path';
-import { ensureGoProgram, moduleDir, type GoProgram } from './lib/go-binaries';
+import { ensureGoProgram, type GoProgram } from './lib/go-binaries';
 
 export const TEMPORAL_SERVER_VERSION = 'v1.29.1';
 export const TEMPORAL_UI_VERSION = 'v2.42.1';
@@ -24,8 +23,6 @@ export interface ClusterBinaries {
   server: string;
   sqlTool: string;
   ui: string;
-  /** The server module's schema/postgresql/v12 directory (temporal/ and visibility/). */
-  schemaDir: string;
 }
 
 export function ensureClusterBinaries(env: NodeJS.ProcessEnv = process.env, log?: (line: string) => void): ClusterBinaries {
@@ -35,7 +32,6 @@ export function ensureClusterBinaries(env: NodeJS.ProcessEnv = process.env, log?
     server: server.server!,
     sqlTool: server.sql!,
     ui: ui.server!,
-    schemaDir: path.join(moduleDir('go.temporal.io/server', TEMPORAL_SERVER_VERSION, env), 'schema', 'postgresql', 'v12'),
   };
 }
 

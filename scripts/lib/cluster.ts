@@ -3,6 +3,8 @@
 // frontend, history, matching and worker), the namespace and search attributes, and the standalone UI.
 // Server and UI read the same configuration files as docker-compose.yml (scripts/cluster-config/).
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -11,7 +13,7 @@ import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../src/shared/contract';
 import { ensureClusterBinaries, type ClusterBinaries } from '../temporal-server';
 import { waitForTemporal } from './dev-server';
 import { startPrivatePostgres, type PrivatePostgres } from './postgres';
-import { REPO_ROOT, startProcess, type ManagedProcess } from './process';
+import { REPO_ROOT, startProcess, startTs, type ManagedProcess } from './process';
 
 export const CLUSTER_CONFIG_DIR = path.join(REPO_ROOT, 'scripts', 'cluster-config');
 const DATABASES = [
@@ -62,10 +64,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const bases = options.portBases ?? [7233, 7333];
     const servers: TemporalServerProcess[] = [];
     // The first server creates the ring; the second joins it through the membership table.
-    for (const portBase of bases) {
-      const server = await startTemporalServer(bins, pg.port, portBase, options.echo);
-      servers.push(server);
-      stoppers.push(() => server.process.stop('SIGTERM', 20_000));
+    for (const [i, portBase] of bases.entries()) {
+      servers.push(await startTemporalServer(bins, pg.port, portBase, options.echo));
+      // Stops whichever process holds the slot then (restartServer replaces it).
+      stoppers.push(() => servers[i]!.process.stop('SIGTERM', 20_000));
     }
     await registerNamespace(servers[0]!.address, options.namespace ?? 'default');
     // Each frontend learns of a new namespace on its own cache refresh (up to ~10 s).
@@ -88,9 +90,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         const old = servers[index]!;
         old.process.child.kill(signal);
         await old.process.exited;
-        const fresh = await startTemporalServer(bins, pg.port, old.portBase, options.echo);
-        servers[index] = fresh;
-        stoppers.push(() => fresh.process.stop('SIGTERM', 20_000));
+        servers[index] = await startTemporalServer(bins, pg.port, old.portBase, options.echo);
       },
       stop,
     };
@@ -195,4 +195,30 @@ function startUi(bins: ClusterBinaries, temporalAddress: string, port: number, c
     },
     echo,
   });
+}
+
+export interface ClusterWorkerOptions {
+  taskQueue: string;
+  dbcs: { url: string; username: string; password: string };
+  codecKeyFile: string;
+  echo?: boolean;
+}
+
+/** A worker process on the cluster's frontend `index` (audit trail in the cluster's PostgreSQL, data in a temporary directory); resolves once it is ready. */
+export async function startClusterWorker(cluster: Cluster, index: number, o: ClusterWorkerOptions): Promise<ManagedProcess> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TEMPORAL_ADDRESS: cluster.addresses[index],
+    TEMPORAL_NAMESPACE: 'default',
+    DBAAS_TASK_QUEUE: o.taskQueue,
+    DBAAS_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'dbaas-cluster-worker-')),
+    DBAAS_CODEC_KEY_FILE: o.codecKeyFile,
+    DBCS_BASE_URL: o.dbcs.url,
+    DBCS_USERNAME: o.dbcs.username,
+    DBCS_PASSWORD: o.dbcs.password,
+    DATABASE_URL: cluster.pg.url,
+  };
+  const worker = startTs(`worker-${index + 1}`, 'src/worker/main.ts', [], { env, echo: o.echo });
+  await worker.waitFor(/dbaas worker ready/, 180_000);
+  return worker;
 }

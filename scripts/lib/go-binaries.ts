@@ -2,7 +2,7 @@
 // (no binary download works everywhere), then reuses: the Temporal CLI (dev server), and for the
 // production-shape cluster the Temporal server, its SQL schema tool and the standalone UI.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -80,15 +80,4 @@ export function ensureGoProgram(program: GoProgram, env: NodeJS.ProcessEnv = pro
   }
   log(`Built ${program.what} in ${Math.round((Date.now() - started) / 1000)} s`);
   return built;
-}
-
-/** Where `go install` put a module's source (schema files ship in the server module). */
-export function moduleDir(modulePath: string, version: string, env: NodeJS.ProcessEnv = process.env): string {
-  const go = findGo(env);
-  if (!go) throw new Error('Go is needed to locate the module cache');
-  const gomodcache = execFileSync(go, ['env', 'GOMODCACHE'], { encoding: 'utf8', env }).trim();
-  const dir = path.join(gomodcache, `${modulePath}@${version}`);
-  if (existsSync(dir)) return dir;
-  const out = execFileSync(go, ['mod', 'download', '-json', `${modulePath}@${version}`], { encoding: 'utf8', env: { ...env, GOFLAGS: '-mod=mod' } });
-  return (JSON.parse(out) as { Dir: string }).Dir;
 }

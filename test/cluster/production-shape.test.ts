@@ -1,14 +1,11 @@
 // The production shape: two temporal-server processes in one ring on PostgreSQL (npm run cluster's
 // parts), two worker processes (one per frontend), the simulator over real HTTP. Operations reach
 // the right terminal state while a server process is SIGKILLed, PostgreSQL restarts and a worker dies.
-import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { Client, Connection, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCluster, type Cluster } from '../../scripts/lib/cluster';
-import { startTs, type ManagedProcess } from '../../scripts/lib/process';
+import { startCluster, startClusterWorker, type Cluster } from '../../scripts/lib/cluster';
+import type { ManagedProcess } from '../../scripts/lib/process';
 import { openAuditStore } from '../../src/audit/open';
 import type { AuditStore } from '../../src/audit/types';
 import { serviceWorkflowId } from '../../src/shared/contract';
@@ -46,20 +43,7 @@ async function freePortBase(): Promise<number> {
 }
 
 function startWorker(index: number): Promise<ManagedProcess> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    TEMPORAL_ADDRESS: cluster.addresses[index],
-    TEMPORAL_NAMESPACE: 'default',
-    DBAAS_TASK_QUEUE: TASK_QUEUE,
-    DBAAS_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'dbaas-cluster-worker-')),
-    DBAAS_CODEC_KEY_FILE: TEST_CODEC_KEY_FILE,
-    DBCS_BASE_URL: sim.url,
-    DBCS_USERNAME: SIM_USER,
-    DBCS_PASSWORD: SIM_PASSWORD,
-    DATABASE_URL: cluster.pg.url,
-  };
-  const worker = startTs(`worker-${index + 1}`, 'src/worker/main.ts', [], { env, echo: process.env.CLUSTER_ECHO === '1' });
-  return worker.waitFor(/dbaas worker ready/, 120_000).then(() => worker);
+  return startClusterWorker(cluster, index, { taskQueue: TASK_QUEUE, dbcs: { url: sim.url, username: SIM_USER, password: SIM_PASSWORD }, codecKeyFile: TEST_CODEC_KEY_FILE, echo: process.env.CLUSTER_ECHO === '1' });
 }
 
 async function restartWorker(index: number): Promise<void> {
