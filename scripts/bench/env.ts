@@ -1,5 +1,6 @@
-// What every scenario runs on: one Temporal dev server and one workflow bundle per bench run; each
-// scenario starts its own simulator(s) and worker process(es) on a task queue of its own.
+// What every scenario runs on: one Temporal (the dev server, or with --cluster also the production-shape
+// cluster on PostgreSQL) and one workflow bundle per bench run; each scenario starts its own
+// simulator(s) and worker process(es) on a task queue of its own.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -8,6 +9,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { dataConverterFor, codecKeyFrom } from '../../src/worker/codec';
 import { DbcsSimulator, type SimulatorOptions } from '../../src/simulator/server';
+import { startCluster } from '../lib/cluster';
 import { startDevServer } from '../lib/dev-server';
 import { startTs, type ManagedProcess } from '../lib/process';
 
@@ -20,9 +22,20 @@ export interface BenchWorkerOptions {
   clock?: { factor: number; epoch: number };
 }
 
+/** Which Temporal the scenarios run on. */
+export type BenchTarget = 'dev-server' | 'cluster';
+
+export const TARGET_TITLES: Record<BenchTarget, string> = {
+  'dev-server': 'dev server (SQLite in memory), audit in embedded PGlite',
+  cluster: '2 temporal-server processes on PostgreSQL, audit in the same PostgreSQL',
+};
+
 export interface BenchEnv {
   client: Client;
-  temporalAddress: string;
+  target: BenchTarget;
+  /** One frontend per server process; workers take them in turn. */
+  temporalAddresses: string[];
+  /** The first server process (its CPU time is measured). */
   serverPid: number;
   quick: boolean;
   startWorker(options: BenchWorkerOptions): Promise<ManagedProcess>;
@@ -32,41 +45,62 @@ export interface BenchEnv {
 
 const silent = { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} };
 
-export async function openBenchEnv(quick: boolean): Promise<BenchEnv> {
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'dbaas-bench-'));
-  const port = 17000 + Math.floor(Math.random() * 1000);
-  const [server, bundle] = await Promise.all([
+interface RunningTemporal {
+  addresses: string[];
+  serverPid: number;
+  /** The audit store workers use unless a scenario says otherwise (undefined: embedded PGlite). */
+  databaseUrl?: string;
+  stop(): Promise<void>;
+}
+
+async function startTemporal(target: BenchTarget): Promise<RunningTemporal> {
+  // Ports away from the local stack's, the cluster's and the chaos run's.
+  const base = 18000 + 10 * Math.floor(Math.random() * 100);
+  if (target === 'dev-server') {
     // The dev server keeps its state in memory (no --db-filename): nothing to clean up afterwards.
-    startDevServer({ port }),
+    const server = await startDevServer({ port: base });
+    return { addresses: [server.address], serverPid: server.process.child.pid!, stop: async () => void (await server.process.stop()) };
+  }
+  const cluster = await startCluster({ portBases: [base, base + 1000] });
+  return { addresses: cluster.addresses, serverPid: cluster.servers[0]!.process.child.pid!, databaseUrl: cluster.pg.url, stop: () => cluster.stop() };
+}
+
+export async function openBenchEnv(quick: boolean, target: BenchTarget = 'dev-server'): Promise<BenchEnv> {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'dbaas-bench-'));
+  const [temporal, bundle] = await Promise.all([
+    startTemporal(target),
     bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), logger: silent as never }),
   ]);
   const bundlePath = path.join(tmp, 'bench-workflows.js');
   writeFileSync(bundlePath, bundle.code);
   const codecKey = randomBytes(32).toString('base64');
-  const connection = await Connection.connect({ address: server.address });
+  const connection = await Connection.connect({ address: temporal.addresses[0]! });
   const client = new Client({ connection, dataConverter: dataConverterFor(codecKeyFrom(Buffer.from(codecKey, 'base64'))) });
   const workers: ManagedProcess[] = [];
   const simulators: DbcsSimulator[] = [];
+  let started = 0;
 
   return {
     client,
-    temporalAddress: server.address,
-    serverPid: server.process.child.pid!,
+    target,
+    temporalAddresses: temporal.addresses,
+    serverPid: temporal.serverPid,
     quick,
     async startWorker({ taskQueue, simulatorUrl, env = {}, clock }) {
       const dataDir = mkdtempSync(path.join(tmp, 'worker-'));
       const workerEnv: NodeJS.ProcessEnv = {
         ...process.env,
-        TEMPORAL_ADDRESS: server.address,
+        TEMPORAL_ADDRESS: temporal.addresses[started++ % temporal.addresses.length],
         DBCS_BASE_URL: simulatorUrl,
         DBAAS_DATA_DIR: dataDir,
         DBAAS_TASK_QUEUE: taskQueue,
         DBAAS_WORKFLOW_BUNDLE: bundlePath,
         DBAAS_CODEC_KEY: codecKey,
         ...(clock ? { BENCH_CLOCK_FACTOR: String(clock.factor), BENCH_CLOCK_EPOCH: String(clock.epoch) } : {}),
+        DATABASE_URL: temporal.databaseUrl,
         ...env,
       };
-      if (!env.DATABASE_URL) delete workerEnv.DATABASE_URL;
+      if (!workerEnv.DATABASE_URL) delete workerEnv.DATABASE_URL;
       const worker = startTs(`worker-${taskQueue}`, 'scripts/bench/worker.ts', [], { env: workerEnv });
       workers.push(worker);
       await worker.waitFor(/dbaas worker ready/, 120_000);
@@ -82,7 +116,7 @@ export async function openBenchEnv(quick: boolean): Promise<BenchEnv> {
       await Promise.allSettled(workers.map((w) => w.stop('SIGTERM', 10_000)));
       await Promise.allSettled(simulators.map((s) => s.close()));
       await connection.close();
-      await server.process.stop();
+      await temporal.stop();
       rmSync(tmp, { recursive: true, force: true });
     },
   };

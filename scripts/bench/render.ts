@@ -4,6 +4,7 @@ import type { HistoryRow } from './history-polls';
 import type { OverheadRow } from './overhead';
 import { table, type BenchResults } from './report';
 import type { RolloutRow } from './rollout';
+import { renderTargets, type TargetFigures } from './targets';
 import type { CrashRecovery, ThroughputRow, BatchFigures } from './throughput';
 
 interface Entry<T> {
@@ -22,6 +23,7 @@ export function renderFigures(results: BenchResults): string {
     rollout: Entry<RolloutRow>;
     maintain: Entry<MaintainFigures[]>;
     crash: Entry<CrashRecovery>;
+    targets: Entry<TargetFigures[]>;
   }>;
   const out: string[] = [];
   const goals: string[] = [];
@@ -162,6 +164,14 @@ export function renderFigures(results: BenchResults): string {
       ]),
     );
     goals.push(`| no duplicated create after a crash | ${c.createJobs} create jobs, ${c.instancesCreated} instances for ${c.n} builds | ${verdict(c.createJobs === c.n && c.instancesCreated === c.n && c.allRunning)} |`);
+  }
+  if (s.targets) {
+    heading('7. Dev server against the production-shape cluster (throughput as in 2, crash as in 6; `--cluster`)', s.targets);
+    out.push(renderTargets(s.targets.figures));
+    for (const t of s.targets.figures) {
+      const c = t.crash;
+      goals.push(`| no duplicated create after a crash (${t.target}) | ${c.createJobs} create jobs, ${c.instancesCreated} instances for ${c.n} builds | ${verdict(c.createJobs === c.n && c.instancesCreated === c.n && c.allRunning)} |`);
+    }
   }
   if (goals.length) out.push(`### Goals\n\n| goal | measured | |\n| --- | --- | --- |\n${goals.join('\n')}`);
   return out.join('\n\n');

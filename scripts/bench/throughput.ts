@@ -61,6 +61,19 @@ function startCeiling(env: BenchEnv, taskQueue: string, tag: string) {
   return (i: number) => env.client.workflow.start('ceilingBuild', { taskQueue, workflowId: `ceiling:${tag}:${i}`, args: [JOB_MS] });
 }
 
+/** `runs` pairs of n builds and n ceiling workflows on the worker(s) of `taskQueue`, back to back. */
+export async function buildsBesideCeiling(env: BenchEnv, taskQueue: string, n: number, runs: number): Promise<ThroughputRow> {
+  const builds: BatchFigures[] = [];
+  const ceiling: BatchFigures[] = [];
+  for (let r = 0; r < runs; r++) {
+    // Alternate which goes first, so a trend in the machine's load does not favour one side.
+    const pair = [() => runBatch(n, startBuilds(env, taskQueue, `tp${n}r${r}`)).then((b) => builds.push(b)), () => runBatch(n, startCeiling(env, taskQueue, `${n}-${r}`)).then((c) => ceiling.push(c))];
+    for (const step of r % 2 === 0 ? pair : pair.reverse()) await step();
+  }
+  const pick = (xs: BatchFigures[]): BatchFigures => xs.find((x) => x.seconds === median(xs.map((y) => y.seconds))) ?? xs[0]!;
+  return { n, runs, builds: pick(builds), ceiling: pick(ceiling), shareOfCeiling: round(median(builds.map((b, i) => b.perSecond / ceiling[i]!.perSecond)), 2) };
+}
+
 export async function throughput(env: BenchEnv): Promise<{ rows: ThroughputRow[]; activitySlots: { slots: number; n: number; builds: BatchFigures }[] }> {
   const sizes = env.quick ? [10] : [100, 500];
   const runs = env.quick ? 1 : 3;
@@ -68,17 +81,7 @@ export async function throughput(env: BenchEnv): Promise<{ rows: ThroughputRow[]
   const taskQueue = 'bench-throughput';
   await env.startWorker({ taskQueue, simulatorUrl: sim.url });
   const rows: ThroughputRow[] = [];
-  for (const n of sizes) {
-    const builds: BatchFigures[] = [];
-    const ceiling: BatchFigures[] = [];
-    for (let r = 0; r < runs; r++) {
-      // Alternate which goes first, so a trend in the machine's load does not favour one side.
-      const pair = [() => runBatch(n, startBuilds(env, taskQueue, `tp${n}r${r}`)).then((b) => builds.push(b)), () => runBatch(n, startCeiling(env, taskQueue, `${n}-${r}`)).then((c) => ceiling.push(c))];
-      for (const step of r % 2 === 0 ? pair : pair.reverse()) await step();
-    }
-    const pick = (xs: BatchFigures[]): BatchFigures => xs.find((x) => x.seconds === median(xs.map((y) => y.seconds))) ?? xs[0]!;
-    rows.push({ n, runs, builds: pick(builds), ceiling: pick(ceiling), shareOfCeiling: round(median(builds.map((b, i) => b.perSecond / ceiling[i]!.perSecond)), 2) });
-  }
+  for (const n of sizes) rows.push(await buildsBesideCeiling(env, taskQueue, n, runs));
   // The activity-slot limit: each job wait holds a slot for the job's duration. The SDK's default of
   // 100 slots against this worker's default of 1,000, at the largest N.
   const activitySlots: { slots: number; n: number; builds: BatchFigures }[] = [];
