@@ -3,7 +3,7 @@
 // test/histories; the folders below it keep those of earlier versions, which must replay too (v1:
 // audit writes and reads as regular activities; v2: before the health gate's first read and the
 // maintainService needs_attention patches; v3: before issue 10's compensation, rollout and maintain
-// changes).
+// changes; v4: rules-2026-11, before the requester check).
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
@@ -37,7 +37,7 @@ describe('recorded histories replay', () => {
     const names = ['buildService-success', 'buildService-rolled-back', 'scaleService-success', 'scaleService-rolled-back', 'changeLifecycle-stop', 'deleteService-success', 'rollingPatch-success', 'rollingPatch-rolled-back', 'patchService-success', 'rollbackServicePatch-success', 'maintainService-drift'];
     // Paths added by issue 10: compensation without the audit store's help, cancelled and held rollouts, maintain's retries and pause.
     const newer = ['buildService-cancelled-create-lost', 'rollingPatch-cancelled', 'rollingPatch-rollback-failed', 'rollingPatch-busy-held', 'maintainService-attention-retry', 'maintainService-pause-kept'];
-    expect(histories).toEqual(expect.arrayContaining([...[...names, ...newer].map((n) => `${n}.json`), ...names.map((n) => `v1-audit-activities/${n}.json`), ...names.map((n) => `v3/${n}.json`)]));
+    expect(histories).toEqual(expect.arrayContaining([...[...names, ...newer].map((n) => `${n}.json`), ...names.map((n) => `v1-audit-activities/${n}.json`), ...names.map((n) => `v3/${n}.json`), ...[...names, ...newer].map((n) => `v4/${n}.json`), 'buildService-verified.json', 'buildService-refused.json']));
   });
 
   it.each(histories)('%s replays without a determinism error', async (file) => {

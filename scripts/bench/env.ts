@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../../src/worker/bundle';
 import { dataConverterFor, codecKeyFrom } from '../../src/worker/codec';
 import { DbcsSimulator, type SimulatorOptions } from '../../src/simulator/server';
 import { startCluster } from '../lib/cluster';
@@ -69,7 +70,7 @@ export async function openBenchEnv(quick: boolean, target: BenchTarget = 'dev-se
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'dbaas-bench-'));
   const [temporal, bundle] = await Promise.all([
     startTemporal(target),
-    bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), logger: silent as never }),
+    bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: silent as never }),
   ]);
   const bundlePath = path.join(tmp, 'bench-workflows.js');
   writeFileSync(bundlePath, bundle.code);
@@ -96,6 +97,7 @@ export async function openBenchEnv(quick: boolean, target: BenchTarget = 'dev-se
         DBAAS_TASK_QUEUE: taskQueue,
         DBAAS_WORKFLOW_BUNDLE: bundlePath,
         DBAAS_CODEC_KEY: codecKey,
+        DBAAS_AUTH: 'development',
         ...(clock ? { BENCH_CLOCK_FACTOR: String(clock.factor), BENCH_CLOCK_EPOCH: String(clock.epoch) } : {}),
         DATABASE_URL: temporal.databaseUrl,
         ...env,

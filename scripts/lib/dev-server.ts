@@ -3,10 +3,13 @@
 import { Connection } from '@temporalio/client';
 import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../src/shared/contract';
 import { ensureTemporalCli } from '../temporal-cli';
+import { bindHost, reachableHost } from './bind-host';
 import { startProcess, type ManagedProcess } from './process';
 
 export interface DevServerOptions {
   port: number;
+  /** The address the frontend, its internal services, metrics and the UI listen on; default bindHost() (127.0.0.1). */
+  host?: string;
   uiPort?: number;
   dbFile?: string;
   codecEndpoint?: string;
@@ -20,19 +23,27 @@ export function searchAttributeArgs(): string[] {
   return ALL_SEARCH_ATTRIBUTE_KEYS.flatMap((k) => ['--search-attribute', `${k.name}=Keyword`]);
 }
 
-export async function startDevServer(options: DevServerOptions): Promise<{ process: ManagedProcess; address: string; uiUrl?: string }> {
-  const cli = ensureTemporalCli();
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'warn', ...searchAttributeArgs()];
+/** The `temporal` arguments: every listener (gRPC, HTTP, metrics, UI) on `host`, loopback by default. */
+export function devServerArgs(options: DevServerOptions): string[] {
+  const host = options.host ?? bindHost();
+  const args = ['server', 'start-dev', '--ip', host, '--port', String(options.port), '--log-level', 'warn', ...searchAttributeArgs()];
   if (options.namespace) args.push('--namespace', options.namespace);
   if (options.dbFile) args.push('--db-filename', options.dbFile);
-  if (options.uiPort) args.push('--ui-port', String(options.uiPort));
+  // --ui-ip follows --ip by default; said explicitly so a change of the CLI's default cannot widen it.
+  if (options.uiPort) args.push('--ui-ip', host, '--ui-port', String(options.uiPort));
   else args.push('--headless');
   if (options.codecEndpoint) args.push('--ui-codec-endpoint', options.codecEndpoint);
   args.push(...(options.extraArgs ?? []));
-  const proc = startProcess('temporal', cli, args, { echo: options.echo });
-  const address = `127.0.0.1:${options.port}`;
+  return args;
+}
+
+export async function startDevServer(options: DevServerOptions): Promise<{ process: ManagedProcess; address: string; uiUrl?: string }> {
+  const cli = ensureTemporalCli();
+  const proc = startProcess('temporal', cli, devServerArgs(options), { echo: options.echo });
+  const host = reachableHost(options.host ?? bindHost());
+  const address = `${host}:${options.port}`;
   await waitForTemporal(address, proc);
-  return { process: proc, address, uiUrl: options.uiPort ? `http://127.0.0.1:${options.uiPort}` : undefined };
+  return { process: proc, address, uiUrl: options.uiPort ? `http://${host}:${options.uiPort}` : undefined };
 }
 
 /** Waits until the frontend answers (SQLite start-up can take a few seconds on a small machine). */

@@ -1,8 +1,11 @@
 // The local stack: Temporal dev server (+ UI), codec server, DBCS simulator and worker, started in
-// that order and stopped in reverse. Used by `npm start` and `npm run demo`.
+// that order and stopped in reverse. Used by `npm start` and `npm run demo`. Every port listens on
+// 127.0.0.1 unless DBAAS_BIND_HOST says otherwise: the UI has no login here, so neither has the codec
+// server (CODEC_AUTH=none), and loopback is what keeps them private.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { startCodecServer } from '../../src/worker/codec-server';
+import { bindHost, reachableHost } from './bind-host';
 import { startDevServer } from './dev-server';
 import { REPO_ROOT, startTs, type ManagedProcess } from './process';
 
@@ -13,6 +16,8 @@ export interface StackOptions {
   simulatorPort?: number;
   simulatorJobMs?: number;
   dataDir?: string;
+  /** Where every component listens; default DBAAS_BIND_HOST or 127.0.0.1. */
+  host?: string;
   echo?: boolean;
 }
 
@@ -32,24 +37,29 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const temporalPort = options.temporalPort ?? 7233;
   const uiPort = options.uiPort ?? 8233;
   const simulatorPort = options.simulatorPort ?? 9080;
+  const host = options.host ?? bindHost();
+  const reachable = reachableHost(host);
   const stoppers: (() => Promise<unknown>)[] = [];
   const stop = async () => {
     for (const s of stoppers.reverse()) await s().catch(() => undefined);
   };
   try {
-    const uiOrigins = [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`];
-    const codec = await startCodecServer({ port: options.codecPort ?? 8888, allowedOrigins: uiOrigins, dataDir });
+    const uiOrigins = [...new Set([`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`, `http://${reachable}:${uiPort}`])];
+    const codec = await startCodecServer({ port: options.codecPort ?? 8888, host, auth: { mode: 'none' }, allowedOrigins: uiOrigins, dataDir });
     stoppers.push(codec.close);
 
-    const temporal = await startDevServer({ port: temporalPort, uiPort, dbFile: path.join(dataDir, 'temporal.db'), codecEndpoint: codec.url, echo: options.echo });
+    const temporal = await startDevServer({ port: temporalPort, host, uiPort, dbFile: path.join(dataDir, 'temporal.db'), codecEndpoint: codec.url, echo: options.echo });
     stoppers.push(() => temporal.process.stop('SIGTERM'));
 
-    const simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
+    const simulatorUrl = `http://${reachable}:${simulatorPort}`;
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       TEMPORAL_ADDRESS: temporal.address,
       DBAAS_DATA_DIR: dataDir,
       DBCS_BASE_URL: process.env.DBCS_BASE_URL ?? simulatorUrl,
+      // The local stack's default: unsigned requests run, recorded as unverified (SECURITY.md).
+      DBAAS_AUTH: process.env.DBAAS_AUTH ?? 'development',
+      SIM_HOST: host,
       SIM_PORT: String(simulatorPort),
       SIM_JOB_MS: String(options.simulatorJobMs ?? 4000),
     };

@@ -5,9 +5,11 @@ import { createAuditActivities } from './audit';
 import { createCloudActivities, type PollSettings } from './cloud';
 import { createAdoptionActivities } from './create-adoption';
 import { createPatchingActivities } from './patching';
+import { createRequesterActivities, type RequesterCheckConfig } from './requester';
 
-export function createActivities(deps: { cloud: DbcsClient; audit: () => Promise<AuditStore>; polling?: PollSettings }) {
+export function createActivities(deps: { cloud: DbcsClient; audit: () => Promise<AuditStore>; requesters: RequesterCheckConfig; polling?: PollSettings }) {
   return {
+    ...createRequesterActivities(deps.requesters, deps.audit),
     ...createCloudActivities(deps.cloud, deps.polling),
     ...createPatchingActivities(deps.cloud),
     ...createAdoptionActivities(deps.cloud),

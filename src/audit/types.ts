@@ -3,6 +3,8 @@
 export const AUDIT_EVENTS = ['requested', 'started', 'succeeded', 'failed', 'rolled_back', 'rollback_failed', 'precheck_passed', 'precheck_failed', 'health_gate_passed', 'health_gate_failed', 'drift_detected', 'action_taken', 'action_failed', 'needs_attention', 'maintenance_ended',
   // Control of long-running workflows and the end of lasting conditions (one event each, not one per pass).
   'approved', 'paused', 'resumed', 'aborted', 'cancelled', 'desired_changed', 'drift_resolved', 'attention_cleared', 'rolling_back',
+  // A request the requester check refused (nothing else happens after it).
+  'refused',
 ] as const;
 export type AuditEventName = (typeof AUDIT_EVENTS)[number];
 

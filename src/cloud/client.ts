@@ -1,10 +1,10 @@
 // DBCS REST API v1.1 client (reference/dbcs-api.md §1-2): undici with keep-alive and timeouts,
 // zod-validated answers, and errors that say what the API answered and whether a retry can help.
 import { readFileSync } from 'node:fs';
-import { Agent, request, errors as undiciErrors } from 'undici';
+import { Agent, request, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { ZodType, ZodTypeDef } from 'zod';
 import { CloudApiError, isRetryableStatus, parseRetryAfter } from './errors';
-import { readAppliedPatchJob, readPrecheckJob, readServiceJob, type JobReading } from './job-reading';
+import { jsonExcerpt, readAppliedPatchJob, readPrecheckJob, readServiceJob, type JobReading } from './job-reading';
 import {
   activityLogSchema,
   appliedPatchesSchema,
@@ -31,6 +31,12 @@ export const SERVICE_API_PATH = '/paas/service/dbcs/api/v1.1/instances';
 export const INSTANCEMGMT_PATH = '/paas/api/v1.1/instancemgmt';
 export const ACTIVITYLOG_PATH = '/paas/api/v1.1/activitylog';
 const REQUEST_CONTENT_TYPE = 'application/json';
+/**
+ * The most of an answer's body the client reads (16 MiB: a verbose list of 5,000 services is about
+ * 4 MiB). A bigger body is not read further: the connection is closed and the call fails, instead
+ * of the worker holding a body of any size in memory.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 export interface DbcsClientOptions {
   /** Origin of the API, e.g. https://dbaas.oraclecloud.com (a path prefix is kept). */
@@ -44,6 +50,8 @@ export interface DbcsClientOptions {
   bodyTimeoutMs?: number;
   /** Maximum sockets per origin. */
   connections?: number;
+  /** The most of a body the client reads (default DEFAULT_MAX_RESPONSE_BYTES). */
+  maxResponseBytes?: number;
 }
 
 interface CallOptions<T> {
@@ -62,10 +70,12 @@ export class DbcsClient {
   private readonly authorization: string;
   /** The API user: the `created_by` of what this client creates. */
   readonly username: string;
+  private readonly maxResponseBytes: number;
 
   constructor(options: DbcsClientOptions) {
     this.base = new URL(options.baseUrl);
     this.username = options.username;
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.authorization = `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`;
     this.agent = new Agent({
       keepAliveTimeout: 4_000,
@@ -215,9 +225,9 @@ export class DbcsClient {
   private patchJobRefFrom(location: string | undefined, operation: string): JobRef {
     const m = location ? /\/patches\/(checks|applied)\/job\/([^/?#]+)/.exec(location) : null;
     if (!location || !m) {
-      throw new CloudApiError(`DBCS ${operation}: the 202 answer has no usable Location header (got ${JSON.stringify(location ?? null)})`, 'invalid-response', false, { operation });
+      throw new CloudApiError(`DBCS ${operation}: the 202 answer has no usable Location header (got ${jsonExcerpt(location ?? null, 200)})`, 'invalid-response', false, { operation });
     }
-    return { requestName: m[1] === 'checks' ? 'precheck' : 'patch', jobId: decodeURIComponent(m[2]!), location };
+    return { requestName: m[1] === 'checks' ? 'precheck' : 'patch', jobId: decodedSegment(m[2]!, location, operation), location };
   }
 
   /** A service job as the API answered it (to show it); waits use readJob, which judges its status. */
@@ -244,9 +254,9 @@ export class DbcsClient {
   private jobRefFrom(location: string | undefined, operation: string): JobRef {
     const m = location ? /\/status\/([^/]+)\/job\/([^/?#]+)/.exec(location) : null;
     if (!location || !m) {
-      throw new CloudApiError(`DBCS ${operation}: the 202 answer has no usable Location header (got ${JSON.stringify(location ?? null)})`, 'invalid-response', false, { operation });
+      throw new CloudApiError(`DBCS ${operation}: the 202 answer has no usable Location header (got ${jsonExcerpt(location ?? null, 200)})`, 'invalid-response', false, { operation });
     }
-    return { requestName: decodeURIComponent(m[1]!), jobId: decodeURIComponent(m[2]!), location };
+    return { requestName: decodedSegment(m[1]!, location, operation), jobId: decodedSegment(m[2]!, location, operation), location };
   }
 
   private async call<T = unknown>(opts: CallOptions<T>): Promise<{ status: number; body: T; location?: string }> {
@@ -261,6 +271,8 @@ export class DbcsClient {
     let text: string;
     let location: string | undefined;
     let retryAfter: string | string[] | undefined;
+    let contentType: string;
+    let body: CappedBody;
     try {
       const res = await request(url, {
         method: opts.method,
@@ -272,13 +284,16 @@ export class DbcsClient {
       const loc = res.headers.location;
       location = Array.isArray(loc) ? loc[0] : loc;
       retryAfter = res.headers['retry-after'];
-      text = await res.body.text();
+      const type = res.headers['content-type'];
+      contentType = (Array.isArray(type) ? type[0] : type) ?? '';
+      body = await readCapped(res.body, res.headers['content-length'], this.maxResponseBytes);
+      text = body.text;
     } catch (err) {
       throw transportError(err, opts.operation);
     }
 
     if (!opts.expect.includes(status)) {
-      const apiMessage = apiMessageOf(text);
+      const apiMessage = apiMessageOf(text, contentType);
       const retryable = isRetryableStatus(status);
       const retryAfterMs = parseRetryAfter(retryAfter);
       const hint = retryable ? 'retryable' : 'not retryable';
@@ -290,24 +305,112 @@ export class DbcsClient {
       });
     }
     if (!opts.schema) return { status, body: undefined as T, location };
+    if (body.truncated) {
+      // Not read to its end, so not parsed: a body this big is not an answer the API documents.
+      throw new CloudApiError(
+        `DBCS ${opts.operation} answered ${status} with a body larger than the client reads (${describeSize(body.declaredBytes ?? body.bytes, body.declaredBytes === undefined)}, limit ${describeSize(this.maxResponseBytes)}); not retryable`,
+        'invalid-response',
+        false,
+        { operation: opts.operation, status },
+      );
+    }
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
-      throw new CloudApiError(`DBCS ${opts.operation} answered ${status} with a body that is not JSON: ${text.slice(0, 200)}`, 'invalid-response', true, { operation: opts.operation, status });
+      // An HTML error page of a proxy or a gateway, an empty or cut-off body: the next answer may be whole.
+      throw new CloudApiError(`DBCS ${opts.operation} answered ${status} with ${describeNonJson(text, contentType)}; retryable`, 'invalid-response', true, { operation: opts.operation, status });
     }
     const parsed = opts.schema.safeParse(json);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
-      throw new CloudApiError(`DBCS ${opts.operation} answered ${status} with an unexpected body: ${issues}`, 'invalid-response', false, { operation: opts.operation, status });
+      const shown = parsed.error.issues.slice(0, 10).map((i) => `${i.path.map((p) => String(p).slice(0, 40)).join('.') || '(body)'}: ${i.message.slice(0, 200)}`);
+      const more = parsed.error.issues.length > 10 ? `; … and ${parsed.error.issues.length - 10} more` : '';
+      throw new CloudApiError(`DBCS ${opts.operation} answered ${status} with an unexpected body: ${shown.join('; ')}${more}; not retryable`, 'invalid-response', false, { operation: opts.operation, status });
     }
     return { status, body: parsed.data, location };
   }
 }
 
-/** The API's own words: the `message` of a JSON body, or the raw text, trimmed to a readable length. */
-function apiMessageOf(text: string): string {
+interface CappedBody {
+  text: string;
+  /** Bytes read (at most the limit). */
+  bytes: number;
+  /** The body went on past the limit (or said it would, in Content-Length): not read to its end. */
+  truncated: boolean;
+  /** The Content-Length, when the answer gave one. */
+  declaredBytes?: number;
+}
+
+/**
+ * Reads a body up to `max` bytes. A Content-Length above the limit is refused before reading; a body
+ * that grows past it is cut there and its connection closed (undici destroys the stream).
+ */
+async function readCapped(body: Dispatcher.ResponseData['body'], contentLength: string | string[] | undefined, max: number): Promise<CappedBody> {
+  const declared = Number(Array.isArray(contentLength) ? contentLength[0] : contentLength);
+  const declaredBytes = Number.isFinite(declared) && declared >= 0 ? declared : undefined;
+  if (declaredBytes !== undefined && declaredBytes > max) {
+    body.destroy();
+    return { text: '', bytes: 0, truncated: true, declaredBytes };
+  }
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  let truncated = false;
+  for await (const chunk of body) {
+    const buf = chunk as Buffer;
+    if (bytes + buf.length > max) {
+      chunks.push(buf.subarray(0, max - bytes));
+      bytes = max;
+      truncated = true;
+      break; // ends the iteration: the stream is destroyed and the connection closed
+    }
+    chunks.push(buf);
+    bytes += buf.length;
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), bytes, truncated, declaredBytes };
+}
+
+function describeSize(bytes: number, atLeast = false): string {
+  const text = bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MiB` : bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${bytes} bytes`;
+  return atLeast ? `more than ${text}` : text;
+}
+
+/** What a body that is not JSON looks like, for an error message: empty, an HTML page (its title), or the start of its text. */
+function describeNonJson(text: string, contentType: string): string {
+  const trimmed = text.trim();
+  if (trimmed === '') return 'an empty body where JSON was expected';
+  const size = describeSize(Buffer.byteLength(text));
+  if (/html/i.test(contentType) || /^<(!doctype html|html|head|body)\b/i.test(trimmed)) {
+    const title = /<title[^>]*>([^<]{0,200})/i.exec(trimmed)?.[1]?.replace(/\s+/g, ' ').trim();
+    return `an HTML page where JSON was expected (${contentType || 'no content-type'}, ${size}${title ? `, title "${title}"` : ''})`;
+  }
+  const start = printable(trimmed, 200);
+  const looksCut = /^[[{]/.test(trimmed);
+  return `${looksCut ? 'JSON that does not parse (cut off or malformed)' : 'a body that is not JSON'} (${contentType || 'no content-type'}, ${size}): ${start}`;
+}
+
+/** Text for a message: whitespace collapsed, control characters dropped, at most `max` characters. */
+function printable(text: string, max: number): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = text.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '').replace(/\s+/g, ' ');
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+}
+
+/** A percent-encoded segment of a Location header; a malformed one (`%ZZ`) is an unreadable answer, not a URIError. */
+function decodedSegment(segment: string, location: string, operation: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new CloudApiError(`DBCS ${operation}: the 202 answer has a malformed Location header (got ${jsonExcerpt(location, 200)})`, 'invalid-response', false, { operation });
+  }
+}
+
+/** The API's own words: the `message` of a JSON body, or the raw text (an HTML page: its title), trimmed to a readable length. */
+function apiMessageOf(text: string, contentType = ''): string {
   let message = text.trim();
+  if (/html/i.test(contentType) || /^<(!doctype html|html|head|body)\b/i.test(message)) {
+    const title = /<title[^>]*>([^<]{0,200})/i.exec(message)?.[1]?.replace(/\s+/g, ' ').trim();
+    return `an HTML page${title ? ` titled "${title}"` : ''} (${describeSize(Buffer.byteLength(text))})`;
+  }
   try {
     const json = JSON.parse(text) as unknown;
     if (json && typeof json === 'object' && 'message' in json && typeof (json as { message: unknown }).message === 'string') {
@@ -316,7 +419,7 @@ function apiMessageOf(text: string): string {
   } catch {
     // Not JSON: the raw text is the message (the 404 of view is plain text).
   }
-  return message.length > 500 ? `${message.slice(0, 500)}…` : message;
+  return printable(message, 500);
 }
 
 function transportError(err: unknown, operation: string): CloudApiError {

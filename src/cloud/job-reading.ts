@@ -98,7 +98,7 @@ function withJsonResult(body: PrecheckJob): PrecheckJob {
   if (result === undefined || result === null) return body;
   if (Array.isArray(result)) return { ...body, preCheckMessages: body.preCheckMessages ?? (result as PrecheckJob['preCheckMessages']) };
   const inner = typeof result === 'object' ? precheckJobSchema.safeParse(result) : undefined;
-  if (!inner?.success) return { ...body, resultMessage: body.resultMessage ?? (typeof result === 'string' ? result : JSON.stringify(result)) };
+  if (!inner?.success) return { ...body, resultMessage: body.resultMessage ?? (typeof result === 'string' ? result : jsonExcerpt(result, 2000)) };
   const merged: Record<string, unknown> = { ...inner.data };
   for (const [k, v] of Object.entries(body)) if (v !== undefined && v !== null) merged[k] = v;
   return merged as PrecheckJob;
@@ -109,17 +109,31 @@ function messageText(item: unknown): string {
   if (item === null || typeof item !== 'object') return item === undefined || item === null ? '' : String(item as number);
   const text = ['message', 'text', 'description', 'resultMessage'].map((k) => (item as Record<string, unknown>)[k]).find((v): v is string => typeof v === 'string' && v.trim() !== '');
   // An item whose text field we do not know is still a finding: show all of it rather than drop it.
-  return text?.trim() ?? JSON.stringify(item);
+  return text?.trim() ?? jsonExcerpt(item, 2000);
+}
+
+/**
+ * A value of an answer as JSON text, cut to `max` characters. Never throws: a structure too deep for
+ * JSON.stringify (a hostile or broken answer) is described instead of crashing the reading.
+ */
+export function jsonExcerpt(value: unknown, max: number): string {
+  let shown: string;
+  try {
+    shown = JSON.stringify(value) ?? String(value);
+  } catch {
+    shown = Array.isArray(value) ? '[… too deeply nested to show]' : '{… too deeply nested to show}';
+  }
+  return shown.length > max ? `${shown.slice(0, max)}…` : shown;
 }
 
 function seen(body: Record<string, unknown>, field: string): string {
   if (body[field] === undefined) return 'missing';
-  const shown = JSON.stringify(body[field]) ?? String(body[field]);
-  return shown.length > 120 ? `${shown.slice(0, 120)}…` : shown;
+  return jsonExcerpt(body[field], 120);
 }
 
 function unreadable(job: string, lookedFor: string, got: string, body: Record<string, unknown>): CloudApiError {
-  const fields = Object.keys(body).slice(0, 15).join(', ') || 'none';
+  const keys = Object.keys(body);
+  const fields = keys.slice(0, 15).map((k) => (k.length > 40 ? `${k.slice(0, 40)}…` : k)).join(', ') + (keys.length > 15 ? `, … (${keys.length} in all)` : '') || 'none';
   return new CloudApiError(`DBCS ${job}: no job status can be read from the answer (looked for ${lookedFor}; got ${got}; its fields: ${fields})`, 'invalid-response', false, {
     operation: `read ${job}`,
   });

@@ -32,6 +32,8 @@ export const FAILURE_TYPES = {
   operationRolledBack: 'OperationRolledBack',
   operationFailed: 'OperationFailed',
   cancelled: 'Cancelled',
+  /** The requester may not run this operation here (or could not be verified): nothing was done. */
+  permissionDenied: 'PermissionDenied',
   /** Kept for histories of earlier versions. */
   nothingToRollBack: 'NothingToRollBack',
 } as const;
@@ -46,6 +48,7 @@ export const NON_RETRYABLE_TYPES: string[] = [
   FAILURE_TYPES.jobFailed,
   FAILURE_TYPES.waitTimedOut,
   FAILURE_TYPES.invalidInput,
+  FAILURE_TYPES.permissionDenied,
   FAILURE_TYPES.unexpectedState,
   FAILURE_TYPES.nothingToRollBack,
 ];

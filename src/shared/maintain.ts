@@ -2,11 +2,11 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import { contactSchema } from './patching';
-import { identityDomainSchema } from './schemas';
+import { existingServiceNameSchema, identityDomainSchema } from './schemas';
 import { SHAPE_NAMES } from './shapes';
 
 export const desiredStateSchema = z.object({
-  status: z.enum(['Running', 'Stopped']).default('Running'),
+  status: z.enum(['Running', 'Stopped'], { errorMap: () => ({ message: 'must be Running or Stopped' }) }).default('Running'),
   shape: z.enum(SHAPE_NAMES, { errorMap: () => ({ message: `must be one of ${SHAPE_NAMES.join(', ')}` }) }).optional(),
   /** The data volume must be at least this big (GB); storage only grows. */
   minStorageGb: z.number().int().min(15).max(4096).optional(),
@@ -16,7 +16,7 @@ export type DesiredStateInput = z.input<typeof desiredStateSchema>;
 
 export const maintainServiceInputSchema = z.object({
   identityDomain: identityDomainSchema,
-  serviceName: z.string().min(1).max(50),
+  serviceName: existingServiceNameSchema,
   desired: desiredStateSchema.default({}),
   passIntervalSeconds: z.number().int().min(1).max(86_400).default(60),
   /** A service counts as failed only after being unhealthy this long (Occopus: 600 s). */
@@ -82,6 +82,13 @@ export interface MaintainResult {
   ended: 'detached' | 'deleted';
   progress: MaintainProgress;
 }
+
+/** The argument of setDesired: an object with some of the desired state's fields, and no others. */
+export const setDesiredRequestSchema = desiredStateSchema.partial().strict();
+/** The argument of maintainService's pause, resume and detach: `{ reason? }` and nothing else. */
+export const maintainControlRequestSchema = z.object({ reason: z.string().max(1000).optional() }).strict();
+/** What pause, resume and detach handlers get: the request, `{}` when the caller sent none. */
+export const maintainControlArgument = maintainControlRequestSchema.optional().transform((r): { reason?: string } => r ?? {});
 
 export const maintainProgressQuery = defineQuery<MaintainProgress>('progress');
 export const setDesiredUpdate = defineUpdate<DesiredState, [DesiredStateInput]>('setDesired');

@@ -2,7 +2,7 @@
 // (updates with validators, plus same-named signals for fire-and-forget callers).
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import { identityDomainSchema } from './schemas';
+import { existingServiceNameSchema, identityDomainSchema } from './schemas';
 import { waitTimeoutsSchema } from './deadlines';
 
 export const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
@@ -18,8 +18,15 @@ export const maintenanceWindowSchema = z
   .refine((w) => w.startHour !== w.endHour, { message: 'startHour and endHour must differ', path: ['endHour'] });
 export type MaintenanceWindow = z.infer<typeof maintenanceWindowSchema>;
 
+/** A webhook: http or https only (the worker posts to it; file:, data: or javascript: URLs are refused). */
+export const webhookUrlSchema = z
+  .string()
+  .max(2048)
+  .url('must be a webhook URL')
+  .regex(/^https?:\/\//i, 'must be an http:// or https:// URL');
+
 export const contactSchema = z.object({
-  url: z.string().url('must be a webhook URL'),
+  url: webhookUrlSchema,
   /** Only events about these services (run-level events always go to every contact). */
   services: z.array(z.string()).optional(),
 });
@@ -27,10 +34,11 @@ export const contactSchema = z.object({
 export const rollingPatchInputSchema = z
   .object({
     identityDomain: identityDomainSchema,
-    patchId: z.string().min(1).max(100),
+    /** Part of the workflow id (patch:<domain>:<patchId>) and of the API's paths: no colons, slashes or spaces. */
+    patchId: z.string().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a patch id such as 12201-190416 (letters, digits, . _ -)'),
     /** The fleet, by name; or a selector: every service of `version` that lacks the patch. */
-    services: z.array(z.string().min(1)).min(1).max(5000).optional(),
-    version: z.string().optional(),
+    services: z.array(existingServiceNameSchema).min(1).max(5000).optional(),
+    version: z.string().max(30).regex(/^\d+(\.\d+)*$/, 'must be a database version such as 12.2.0.1').optional(),
     maxParallel: z.number().int().min(1).max(200).default(1),
     /** Patch one service alone first. */
     canary: z.boolean().default(false),
@@ -156,6 +164,21 @@ export interface ControlRequest {
   by?: string;
   reason?: string;
 }
+
+/**
+ * What a control message's argument must be (pause, resume, approve, abort; maintainService's pause,
+ * resume, detach take `{ reason? }`, a subset): an object with at most these two short texts. The CLI
+ * checks --reason with it. Workflows check it in each update's validator (refusing with
+ * InvalidRequest naming the field) and ignore a signal that fails it (src/workflows/support/control.ts).
+ */
+export const controlRequestSchema = z
+  .object({
+    by: z.string().max(200).optional(),
+    reason: z.string().max(1000).optional(),
+  })
+  .strict();
+/** What a control message's handler gets: the request, `{}` when the caller sent none. */
+export const controlArgument = controlRequestSchema.optional().transform((r): ControlRequest => r ?? {});
 
 /** Updates: the caller learns at once whether the request made sense. */
 export const pauseUpdate = defineUpdate<RolloutState, [ControlRequest]>('pause');

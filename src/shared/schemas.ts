@@ -91,7 +91,7 @@ export const serviceSummarySchema = z.object({
 export type ServiceSummary = z.infer<typeof serviceSummarySchema>;
 
 /** The name of an existing service: the DBCS naming rules, without the create-time RAC limit. */
-const existingServiceNameSchema = serviceNameSchema.regex(/^[A-Za-z][A-Za-z0-9-]*$/, 'must start with a letter and contain only letters, digits and hyphens');
+export const existingServiceNameSchema = serviceNameSchema.regex(/^[A-Za-z][A-Za-z0-9-]*$/, 'must start with a letter and contain only letters, digits and hyphens');
 
 export const STORAGE_STEP = { minGb: 1, maxGb: 1024 } as const;
 
@@ -130,7 +130,12 @@ export const changeLifecycleInputSchema = z
     serviceName: existingServiceNameSchema,
     lifecycleState: z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(LIFECYCLE_STATES, { errorMap: () => ({ message: 'must be stop, start or restart' }) })),
     /** One compute node (e.g. vm-2 of a RAC service); absent: the whole service. */
-    vmName: z.string().min(1).max(64).optional(),
+    vmName: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a VM name such as vm-2 (letters, digits, . _ -)')
+      .optional(),
     /** Minutes the cloud may take (1-300, default 60). */
     lifecycleTimeout: z.number().int().min(1).max(300).optional(),
     /** A restart that recovers a service stuck in another status than Running (maintainService's recovery). */
@@ -172,12 +177,44 @@ export interface BuildServiceResult {
   durationMs: number;
 }
 
-/** Formats zod issues as `field.path: message; ...` without ever echoing input values. */
+/** At most this many issues are listed; the rest are counted. */
+const MAX_ISSUES = 20;
+/** Longest message of one issue, and longest path segment (record keys come from the input). */
+const MAX_ISSUE_MESSAGE = 300;
+const MAX_PATH_SEGMENT = 64;
+
+/** Control characters and line separators shown escaped, and the text cut to `max` characters. */
+function printable(text: string, max: number): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+}
+
+/** One issue's message, with zod's defaults that quote the input (enum values, unknown keys) replaced. */
+function issueMessage(issue: z.ZodIssue): string {
+  if (issue.code === z.ZodIssueCode.invalid_enum_value && issue.message.startsWith('Invalid enum value')) {
+    return `must be one of ${issue.options.map(String).join(', ')}`;
+  }
+  if (issue.code === z.ZodIssueCode.unrecognized_keys) {
+    const shown = issue.keys.slice(0, 5).map((k) => JSON.stringify(printable(k, MAX_PATH_SEGMENT)));
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${shown.join(', ')}${issue.keys.length > 5 ? ` and ${issue.keys.length - 5} more` : ''}`;
+  }
+  return printable(issue.message, MAX_ISSUE_MESSAGE);
+}
+
+/** The dotted path of an issue: `service.parameters.0.usableStorage`, or `(input)` for the whole input. */
+export function issuePath(issue: Pick<z.ZodIssue, 'path'>, prefix = ''): string {
+  const path = [prefix, ...issue.path.map((p) => printable(String(p), MAX_PATH_SEGMENT))].filter(Boolean).join('.');
+  return path || '(input)';
+}
+
+/**
+ * Formats zod issues as `field.path: message; ...` without ever echoing input values: zod's enum
+ * message (which quotes what it received) is replaced, every message and path segment is bounded and
+ * shows control characters escaped, and past MAX_ISSUES issues the rest are only counted.
+ */
 export function describeZodError(error: z.ZodError, prefix = ''): string {
-  return error.issues
-    .map((i) => {
-      const path = [prefix, ...i.path.map(String)].filter(Boolean).join('.');
-      return `${path || '(input)'}: ${i.message}`;
-    })
-    .join('; ');
+  const shown = error.issues.slice(0, MAX_ISSUES).map((i) => `${issuePath(i, prefix)}: ${issueMessage(i)}`);
+  const more = error.issues.length - MAX_ISSUES;
+  return more > 0 ? `${shown.join('; ')}; … and ${more} more` : shown.join('; ');
 }

@@ -2,10 +2,11 @@
 // never a flag), starts buildService under the service's workflow id, and optionally watches it.
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { buildServiceInputSchema, describeZodError, type BuildServiceResult, type ServiceSummary } from '../shared/schemas';
+import { buildServiceInputSchema, type BuildServiceResult, type ServiceSummary } from '../shared/schemas';
 import { CliError, EXIT } from './exit-codes';
 import { promptSecret } from './prompt';
 import { runOperation, type RunOptions } from './run-operation';
+import { invalidInput } from './validation';
 
 export interface BuildOptions extends RunOptions {
   domain?: string;
@@ -59,7 +60,7 @@ export async function buildCommand(file: string, options: BuildOptions): Promise
     file,
   );
   const parsed = buildServiceInputSchema.safeParse(input);
-  if (!parsed.success) throw new CliError(`invalid spec ${file}: ${describeZodError(parsed.error)}`, EXIT.invalid);
+  if (!parsed.success) throw invalidInput(`spec ${file}`, parsed.error, { identityDomain: '--domain', requestedBy: '--requested-by', ticket: '--ticket', service: '<spec>' });
   const { identityDomain, service } = parsed.data;
   return runOperation('buildService', { identityDomain, serviceName: service.serviceName }, input, options, {
     doing: 'Building',

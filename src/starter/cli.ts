@@ -9,25 +9,55 @@ import { maintainActionCommand, maintainAttachCommand, maintainListCommand } fro
 import { patchControlCommand, patchPlanCommand, patchStartCommand, patchStatusCommand } from './patch';
 import { dropEmptyEnvironmentVariables } from '../worker/env';
 
-function run(action: () => Promise<number>): Promise<void> {
-  return action().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      if (err instanceof CliError) {
-        console.error(`dbaas: ${err.message}`);
-        process.exit(err.exitCode);
-      }
-      const message = err instanceof Error ? err.message : String(err);
-      console.error(`dbaas: ${message}`);
-      process.exit(/cannot reach|ECONNREFUSED|UNAVAILABLE/i.test(message) ? EXIT.unavailable : EXIT.failed);
-    },
-  );
+/** Where the CLI writes its errors and how it ends: the process by default, a test's buffers in-process. */
+export interface CliIo {
+  writeOut(text: string): void;
+  writeErr(text: string): void;
+  /** Ends the command with this exit code (process.exit, or a throw that runCli turns into its result). */
+  exit(code: number): never;
+}
+
+const processIo: CliIo = {
+  writeOut: (text) => process.stdout.write(text),
+  writeErr: (text) => process.stderr.write(text),
+  exit: (code) => process.exit(code),
+};
+
+/** Runs a command's action and ends with its exit code; errors are printed and mapped to theirs. */
+function runner(io: CliIo) {
+  return (action: () => Promise<number>): Promise<void> =>
+    action().then(
+      (code) => io.exit(code),
+      (err: unknown) => {
+        if (err instanceof CliError) {
+          io.writeErr(`dbaas: ${err.message}\n`);
+          return io.exit(err.exitCode);
+        }
+        const message = describeError(err);
+        io.writeErr(`dbaas: ${message}\n`);
+        return io.exit(/cannot reach|ECONNREFUSED|UNAVAILABLE/i.test(message) ? EXIT.unavailable : EXIT.failed);
+      },
+    );
+}
+
+/** The client's message and, when Temporal refused the call, why (e.g. PERMISSION_DENIED: the token lacks write permission). */
+function describeError(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const cause = err instanceof Error ? (err.cause as { details?: string; message?: string } | undefined) : undefined;
+  const why = cause?.details ?? cause?.message;
+  return why && !message.includes(why) ? `${message}: ${why}` : message;
 }
 
 const domainOption = () => new Option('-d, --domain <identityDomain>', 'identity domain (default: $DBAAS_IDENTITY_DOMAIN)');
 
-export function buildProgram(): Command {
-  const program = new Command('dbaas')
+export function buildProgram(io: CliIo = processIo): Command {
+  const run = runner(io);
+  const program = new Command('dbaas');
+  // Set before any subcommand is added: subcommands copy these when created, so a bad option or a
+  // missing argument of `dbaas scale` ends with exit code 2 too (not commander's own 1).
+  program.exitOverride((err) => io.exit(err.exitCode === 0 ? 0 : EXIT.invalid));
+  program.configureOutput({ writeOut: (t) => io.writeOut(t), writeErr: (t) => io.writeErr(t) });
+  program
     .description('Control plane of the database cloud service: build, inspect and watch services and their operations.')
     .showHelpAfterError()
     .addHelpText('after', '\nExit codes: 0 ok, 1 operation failed, 2 invalid input, 3 service busy, 4 not found, 5 unreachable.\nThe admin password comes from $DBAAS_ADMIN_PASSWORD or a prompt, never from a flag.');
@@ -37,7 +67,7 @@ export function buildProgram(): Command {
     .description('build a database service from a JSON spec (the DBCS create body, or {identityDomain, service, requestedBy?, ticket?})')
     .argument('<spec>', 'JSON spec file')
     .addOption(domainOption())
-    .option('--requested-by <who>', 'recorded in the audit trail (default: your user name)')
+    .option('--requested-by <who>', 'who you say you are (default: your user name); recorded as unverified unless DBAAS_TOKEN signs the request')
     .option('--ticket <ref>', 'change ticket recorded in the audit trail')
     .option('-w, --wait', 'follow progress until the build ends; Ctrl+C cancels and rolls back')
     .option('--json', 'machine-readable output')
@@ -46,7 +76,7 @@ export function buildProgram(): Command {
   const operationOptions = (c: Command) =>
     c
       .addOption(domainOption())
-      .option('--requested-by <who>', 'recorded in the audit trail (default: your user name)')
+      .option('--requested-by <who>', 'who you say you are (default: your user name); recorded as unverified unless DBAAS_TOKEN signs the request')
       .option('--ticket <ref>', 'change ticket recorded in the audit trail')
       .option('-w, --wait', 'follow progress until the operation ends; Ctrl+C cancels it')
       .option('--json', 'machine-readable output');
@@ -123,7 +153,7 @@ export function buildProgram(): Command {
     .option('--contact <url>', 'webhook told of the rollout\'s events (repeatable)', (v: string, all: string[] = []) => [...all, v])
     .option('--force-apply', 'apply despite precheck conflicts')
     .option('--ticket <ref>', 'change ticket recorded in the audit trail')
-    .option('--requested-by <who>', 'recorded in the audit trail (default: your user name)')
+    .option('--requested-by <who>', 'who you say you are (default: your user name); recorded as unverified unless DBAAS_TOKEN signs the request')
     .option('-w, --wait', 'show a live table of services until the rollout ends')
     .action((opts) => run(() => patchStartCommand(opts)));
   patch
@@ -209,8 +239,36 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .action((workflowId: string, opts) => run(() => cancelCommand(workflowId, opts)));
 
-  program.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT.invalid));
   return program;
+}
+
+/** Ends an in-process run: carries the exit code out of commander and the command. */
+class CliExit extends Error {
+  constructor(readonly code: number) {
+    super(`dbaas exited with code ${code}`);
+  }
+}
+
+/**
+ * Runs the CLI in this process (argv without `node cli.ts`) and resolves with its exit code, writing
+ * what it would print on stderr (and commander's own output) to `io`. Tests run thousands of argument
+ * checks this way; the process entry point below is the same program with process.exit.
+ */
+export async function runCli(argv: string[], io: Partial<Omit<CliIo, 'exit'>> = {}): Promise<number> {
+  const program = buildProgram({
+    writeOut: io.writeOut ?? (() => undefined),
+    writeErr: io.writeErr ?? (() => undefined),
+    exit: (code) => {
+      throw new CliExit(code);
+    },
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CliExit) return err.code;
+    throw err;
+  }
+  return EXIT.ok;
 }
 
 if (require.main === module) {

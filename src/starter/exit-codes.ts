@@ -1,5 +1,7 @@
 // Exit codes of the dbaas CLI, so scripts can tell outcomes apart.
+import { FAILURE_TYPES } from '../shared/failures';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { describeZodError, identityDomainSchema } from '../shared/schemas';
 
 export const EXIT = {
   ok: 0,
@@ -13,7 +15,12 @@ export const EXIT = {
   notFound: 4,
   /** Temporal or the cloud API could not be reached. */
   unavailable: 5,
+  /** The worker refused the request (PermissionDenied: no or bad token, or the policy): nothing was done. */
+  denied: 6,
 } as const;
+
+/** The exit code of a workflow that ended: ok, denied, or failed. */
+export const exitCodeOf = (outcome: { ok: boolean; errorType?: string }) => (outcome.ok ? EXIT.ok : outcome.errorType === FAILURE_TYPES.permissionDenied ? EXIT.denied : EXIT.failed);
 
 export class CliError extends Error {
   constructor(
@@ -24,10 +31,13 @@ export class CliError extends Error {
   }
 }
 
-/** The identity domain of a command: --domain, else $DBAAS_IDENTITY_DOMAIN, else a clear error. */
+/** The identity domain of a command: --domain, else $DBAAS_IDENTITY_DOMAIN, else a clear error; checked either way. */
 export function requireDomain(options: { domain?: string }): string {
   const domain = options.domain ?? process.env.DBAAS_IDENTITY_DOMAIN;
   if (!domain) throw new CliError('no identity domain: give --domain or set DBAAS_IDENTITY_DOMAIN', EXIT.invalid);
+  const parsed = identityDomainSchema.safeParse(domain);
+  const source = options.domain !== undefined ? '--domain' : 'DBAAS_IDENTITY_DOMAIN';
+  if (!parsed.success) throw new CliError(`invalid identity domain (${source}): ${describeZodError(parsed.error).replace(/^\(input\): /, '')}`, EXIT.invalid);
   return domain;
 }
 

@@ -6,14 +6,15 @@ import { MUTATING_OPERATIONS, SEARCH_ATTRIBUTES } from '../shared/contract';
 import { progressQuery } from '../shared/messages';
 import { CliError, EXIT, requireDomain } from './exit-codes';
 import { connectTemporal } from './temporal';
+import { checkDomain, checkServiceName } from './validation';
 
 /** `--since` as a duration back from now (30m, 6h, 7d) or an ISO date. */
 export function parseSince(since: string | undefined, now = Date.now()): Date | undefined {
   if (!since) return undefined;
-  const m = /^(\d+)\s*([smhd])$/.exec(since.trim());
-  if (m) return new Date(now - Number(m[1]) * { s: 1e3, m: 6e4, h: 36e5, d: 864e5 }[m[2] as 's' | 'm' | 'h' | 'd']);
-  const at = Date.parse(since);
-  if (Number.isNaN(at)) throw new CliError(`--since: use a duration such as 30m, 6h, 7d, or an ISO date (got ${since})`, EXIT.invalid);
+  const m = /^(\d{1,9})\s*([smhd])$/.exec(since.trim());
+  const at = m ? now - Number(m[1]) * { s: 1e3, m: 6e4, h: 36e5, d: 864e5 }[m[2] as 's' | 'm' | 'h' | 'd'] : Date.parse(since);
+  // A date outside what Date can hold (999999999d) is as unreadable as a word.
+  if (Number.isNaN(at) || Number.isNaN(new Date(at).getTime())) throw new CliError(`--since: use a duration such as 30m, 6h, 7d, or an ISO date (got ${JSON.stringify(since.length > 60 ? `${since.slice(0, 60)}…` : since)})`, EXIT.invalid);
   return new Date(at);
 }
 
@@ -60,7 +61,11 @@ function describeEvent(e: AuditRecord): string {
 
 export async function auditCommand(service: string, options: { domain?: string; since?: string; json?: boolean; limit?: string }): Promise<number> {
   const identityDomain = requireDomain(options);
-  const events = await readAudit({ identityDomain, serviceName: service, since: parseSince(options.since), limit: options.limit ? Number(options.limit) : 500 });
+  checkServiceName(service);
+  const since = parseSince(options.since);
+  const limit = options.limit === undefined ? 500 : /^\d{1,5}$/.test(options.limit.trim()) && Number(options.limit) >= 1 ? Number(options.limit) : undefined;
+  if (limit === undefined) throw new CliError('--limit: must be a whole number from 1 to 99999', EXIT.invalid);
+  const events = await readAudit({ identityDomain, serviceName: service, since, limit });
   if (options.json) {
     console.log(JSON.stringify(events, null, 2));
     return EXIT.ok;
@@ -74,7 +79,9 @@ export async function auditCommand(service: string, options: { domain?: string; 
 }
 
 export async function listCommand(options: { domain?: string; service?: string; operation?: string; json?: boolean }): Promise<number> {
-  if (options.operation && !(MUTATING_OPERATIONS as readonly string[]).includes(options.operation)) {
+  if (options.domain !== undefined) checkDomain(options.domain);
+  if (options.service !== undefined) checkServiceName(options.service, '--service');
+  if (options.operation !== undefined && !(MUTATING_OPERATIONS as readonly string[]).includes(options.operation)) {
     throw new CliError(`--operation must be one of ${MUTATING_OPERATIONS.join(', ')}`, EXIT.invalid);
   }
   const quote = (v: string) => `'${v.replace(/'/g, "\\'")}'`;

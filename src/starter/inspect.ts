@@ -2,14 +2,19 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { DbcsClient } from '../cloud/client';
 import { CloudApiError } from '../cloud/errors';
-import { loadWorkerConfig } from '../worker/config';
-import { CliError, EXIT, requireDomain } from './exit-codes';
+import { dbcsConfigFromEnv } from '../worker/config';
+import { CliError, EXIT, exitCodeOf, requireDomain } from './exit-codes';
 import { connectTemporal, readProgress } from './temporal';
+import { checkArg, checkServiceName, checkWorkflowId } from './validation';
 import { watchWorkflow } from './watch';
+import { z } from 'zod';
+
+/** A job id as the API gives it (digits in DBCS; letters, digits, . _ - accepted). */
+const jobIdSchema = z.string().min(1, 'is required').max(64).regex(/^[A-Za-z0-9._-]+$/, 'must be a job id such as 7021 (letters, digits, . _ -)');
 
 /** The CLI reads the cloud with the worker's DBCS_* settings (the simulator's by default). */
 async function withCloud<T>(fn: (client: DbcsClient) => Promise<T>): Promise<T> {
-  const client = new DbcsClient(loadWorkerConfig().dbcs);
+  const client = new DbcsClient(dbcsConfigFromEnv());
   try {
     return await fn(client);
   } catch (err) {
@@ -22,6 +27,7 @@ async function withCloud<T>(fn: (client: DbcsClient) => Promise<T>): Promise<T> 
 
 export async function viewCommand(service: string | undefined, options: { domain?: string; json?: boolean }): Promise<number> {
   const domain = requireDomain(options);
+  if (service !== undefined) checkServiceName(service);
   return withCloud(async (cloud) => {
     if (service) {
       const instance = await cloud.getInstance(domain, service);
@@ -41,7 +47,8 @@ const REQUEST_NAMES = ['create', 'delete', 'scale', 'control'];
 
 export async function jobCommand(jobId: string, options: { domain?: string; type?: string; json?: boolean }): Promise<number> {
   const domain = requireDomain(options);
-  if (options.type && !REQUEST_NAMES.includes(options.type)) throw new CliError(`--type must be one of ${REQUEST_NAMES.join(', ')}`, EXIT.invalid);
+  checkArg('<jobId>', jobIdSchema, jobId);
+  if (options.type !== undefined && !REQUEST_NAMES.includes(options.type)) throw new CliError(`--type must be one of ${REQUEST_NAMES.join(', ')}`, EXIT.invalid);
   return withCloud(async (cloud) => {
     for (const requestName of options.type ? [options.type] : REQUEST_NAMES) {
       try {
@@ -61,6 +68,7 @@ export async function jobCommand(jobId: string, options: { domain?: string; type
 }
 
 export async function statusCommand(workflowId: string, options: { wait?: boolean; json?: boolean }): Promise<number> {
+  checkWorkflowId(workflowId, '<workflowId>');
   const t = await connectTemporal();
   try {
     const handle = t.client.workflow.getHandle(workflowId);
@@ -75,7 +83,7 @@ export async function statusCommand(workflowId: string, options: { wait?: boolea
       const outcome = await watchWorkflow(handle, t.codec, { quiet: options.json, cancelOnInterrupt: false });
       if (options.json) console.log(JSON.stringify({ workflowId, ...outcome }, null, 2));
       else console.log(outcome.ok ? `✔ ${workflowId} succeeded` : `✘ ${workflowId} failed: ${outcome.error}`);
-      return outcome.ok ? EXIT.ok : EXIT.failed;
+      return exitCodeOf(outcome);
     }
     if (options.json) {
       console.log(JSON.stringify({ workflowId, ...live }, null, 2));
@@ -92,6 +100,7 @@ export async function statusCommand(workflowId: string, options: { wait?: boolea
 }
 
 export async function cancelCommand(workflowId: string, options: { wait?: boolean; json?: boolean }): Promise<number> {
+  checkWorkflowId(workflowId, '<workflowId>');
   const t = await connectTemporal();
   try {
     const handle = t.client.workflow.getHandle(workflowId);

@@ -7,14 +7,16 @@ import {
   maintainPauseUpdate,
   maintainProgressQuery,
   maintainResumeUpdate,
+  maintainControlRequestSchema,
   maintainServiceInputSchema,
   maintainWorkflowId,
+  setDesiredRequestSchema,
   setDesiredUpdate,
   type MaintainProgress,
 } from '../shared/maintain';
-import { describeZodError } from '../shared/schemas';
 import { CliError, EXIT, requireDomain, updateFailure } from './exit-codes';
 import { connectTemporal } from './temporal';
+import { checkArg, checkDomain, checkServiceName, cliNumber, validatedFor, type FlagMap } from './validation';
 
 export interface MaintainOptions {
   domain?: string;
@@ -29,7 +31,23 @@ export interface MaintainOptions {
   json?: boolean;
 }
 
-const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+const num = cliNumber;
+
+/** The option behind each input field, so an error names what the operator typed. */
+const MAINTAIN_FLAGS: FlagMap = {
+  identityDomain: '--domain',
+  serviceName: '<service>',
+  'desired.status': '--status',
+  'desired.shape': '--shape',
+  'desired.minStorageGb': '--min-storage',
+  status: '--status',
+  shape: '--shape',
+  minStorageGb: '--min-storage',
+  passIntervalSeconds: '--interval',
+  healthTimeoutSeconds: '--health-timeout',
+  restartLimit: '--restart-limit',
+  contacts: '--contact',
+};
 
 function desiredFrom(options: MaintainOptions) {
   return Object.fromEntries(Object.entries({ status: options.status, shape: options.shape, minStorageGb: num(options.minStorage) }).filter(([, v]) => v !== undefined));
@@ -54,14 +72,13 @@ export async function maintainAttachCommand(service: string, options: MaintainOp
     identityDomain,
     serviceName: service,
     desired: desiredFrom(options),
-    ...(options.interval ? { passIntervalSeconds: num(options.interval) } : {}),
-    ...(options.healthTimeout ? { healthTimeoutSeconds: num(options.healthTimeout) } : {}),
-    ...(options.restartLimit ? { restartLimit: num(options.restartLimit) } : {}),
+    ...(options.interval !== undefined ? { passIntervalSeconds: num(options.interval) } : {}),
+    ...(options.healthTimeout !== undefined ? { healthTimeoutSeconds: num(options.healthTimeout) } : {}),
+    ...(options.restartLimit !== undefined ? { restartLimit: num(options.restartLimit) } : {}),
     contacts: (options.contact ?? []).map((url) => ({ url })),
     requestedBy: os.userInfo().username,
   };
-  const parsed = maintainServiceInputSchema.safeParse(input);
-  if (!parsed.success) throw new CliError(`invalid request: ${describeZodError(parsed.error)}`, EXIT.invalid);
+  validatedFor('request', maintainServiceInputSchema, input, MAINTAIN_FLAGS);
   const workflowId = maintainWorkflowId(identityDomain, service);
   const t = await connectTemporal();
   try {
@@ -79,7 +96,13 @@ export async function maintainAttachCommand(service: string, options: MaintainOp
 type Action = 'detach' | 'pause' | 'resume' | 'scale' | 'status';
 
 export async function maintainActionCommand(action: Action, service: string, options: MaintainOptions): Promise<number> {
-  const workflowId = maintainWorkflowId(requireDomain(options), service);
+  const workflowId = maintainWorkflowId(requireDomain(options), checkServiceName(service));
+  // Checked here, before anything connects: the workflow checks them again.
+  if (options.reason !== undefined) checkArg('--reason', maintainControlRequestSchema.shape.reason, options.reason);
+  if (action === 'scale') {
+    if (Object.keys(desiredFrom(options)).length === 0) throw new CliError('give --shape, --min-storage or --status', EXIT.invalid);
+    validatedFor('desired state', setDesiredRequestSchema, desiredFrom(options), MAINTAIN_FLAGS);
+  }
   const t = await connectTemporal();
   try {
     const handle = t.client.workflow.getHandle(workflowId);
@@ -91,7 +114,6 @@ export async function maintainActionCommand(action: Action, service: string, opt
       }
       if (action === 'scale') {
         const desired = desiredFrom(options);
-        if (Object.keys(desired).length === 0) throw new CliError('give --shape, --min-storage or --status', EXIT.invalid);
         const next = await handle.executeUpdate(setDesiredUpdate, { args: [desired as never] });
         console.log(options.json ? JSON.stringify(next) : `desired state of [${service}] is now ${JSON.stringify(next)}; the next pass realises it`);
         return EXIT.ok;
@@ -110,6 +132,7 @@ export async function maintainActionCommand(action: Action, service: string, opt
 }
 
 export async function maintainListCommand(options: { domain?: string; json?: boolean }): Promise<number> {
+  if (options.domain !== undefined) checkDomain(options.domain);
   const clauses = [`ExecutionStatus = 'Running'`, `${SEARCH_ATTRIBUTES.operation.name} = 'maintainService'`];
   if (options.domain) clauses.push(`${SEARCH_ATTRIBUTES.identityDomain.name} = '${options.domain.replace(/'/g, "\\'")}'`);
   const t = await connectTemporal();

@@ -4,9 +4,10 @@ import os from 'node:os';
 import readline from 'node:readline';
 import type { z } from 'zod';
 import type { Operation } from '../shared/contract';
-import { changeLifecycleInputSchema, deleteServiceInputSchema, describeZodError, scaleServiceInputSchema, type LifecycleState, type OperationResult } from '../shared/schemas';
+import { changeLifecycleInputSchema, deleteServiceInputSchema, scaleServiceInputSchema, type LifecycleState, type OperationResult } from '../shared/schemas';
 import { CliError, EXIT, requireDomain } from './exit-codes';
 import { runOperation, type RunOptions } from './run-operation';
+import { cliNumber, COMMON_FLAGS, validatedFor, type FlagMap } from './validation';
 
 export interface CommonOptions extends RunOptions {
   domain?: string;
@@ -19,10 +20,11 @@ function common(service: string, options: CommonOptions) {
   return { identityDomain, serviceName: service, requestedBy: options.requestedBy ?? os.userInfo().username, ...(options.ticket ? { ticket: options.ticket } : {}) };
 }
 
+/** The option behind each input field, so an error names what the operator typed. */
+const FLAGS: FlagMap = { ...COMMON_FLAGS, shape: '--shape', additionalStorage: '--storage', usage: '--usage', vmName: '--vm', lifecycleTimeout: '--timeout', confirm: '--confirm', deleteBackup: '--delete-backup' };
+
 function validated<S extends z.ZodTypeAny>(schema: S, input: unknown): z.output<S> {
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) throw new CliError(`invalid request: ${describeZodError(parsed.error)}`, EXIT.invalid);
-  return parsed.data;
+  return validatedFor('request', schema, input, FLAGS);
 }
 
 const stateLine = (r: OperationResult) => {
@@ -38,7 +40,12 @@ function start(operation: Operation, input: ReturnType<typeof common> & Record<s
 }
 
 export async function scaleCommand(service: string, options: CommonOptions & { shape?: string; storage?: string; usage?: string }): Promise<number> {
-  const input = { ...common(service, options), ...(options.shape ? { shape: options.shape } : {}), ...(options.storage !== undefined ? { additionalStorage: options.storage } : {}), ...(options.usage ? { usage: options.usage } : {}) };
+  const input = {
+    ...common(service, options),
+    ...(options.shape !== undefined ? { shape: options.shape } : {}),
+    ...(options.storage !== undefined ? { additionalStorage: options.storage } : {}),
+    ...(options.usage !== undefined ? { usage: options.usage } : {}),
+  };
   validated(scaleServiceInputSchema, input);
   return start('scaleService', input, options, 'Scaling');
 }
@@ -47,8 +54,8 @@ export async function lifecycleCommand(lifecycleState: LifecycleState, service: 
   const input = {
     ...common(service, options),
     lifecycleState,
-    ...(options.vm ? { vmName: options.vm } : {}),
-    ...(options.timeout !== undefined ? { lifecycleTimeout: Number(options.timeout) } : {}),
+    ...(options.vm !== undefined ? { vmName: options.vm } : {}),
+    ...(options.timeout !== undefined ? { lifecycleTimeout: cliNumber(options.timeout) } : {}),
   };
   validated(changeLifecycleInputSchema, input);
   const doing = { stop: 'Stopping', start: 'Starting', restart: 'Restarting' }[lifecycleState];

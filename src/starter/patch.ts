@@ -5,6 +5,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Workf
 import {
   abortUpdate,
   approveUpdate,
+  controlRequestSchema,
   DAYS,
   pauseUpdate,
   resumeUpdate,
@@ -16,9 +17,9 @@ import {
   type RolloutResult,
   type ServicePatchStatus,
 } from '../shared/patching';
-import { describeZodError } from '../shared/schemas';
 import { CliError, EXIT, requireDomain, updateFailure } from './exit-codes';
 import { connectTemporal } from './temporal';
+import { checkArg, checkWorkflowId, cliNumber, validatedFor, type FlagMap } from './validation';
 
 export interface PatchOptions {
   domain?: string;
@@ -46,24 +47,46 @@ export interface PatchOptions {
 /** "Sat,Sun 22-4" or "22-4" (UTC hours; the end may wrap past midnight). */
 export function parseWindow(text: string): MaintenanceWindow {
   const m = /^(?:([A-Za-z,]+)\s+)?(\d{1,2})-(\d{1,2})$/.exec(text.trim());
-  if (!m) throw new CliError(`--window: use "Sat,Sun 22-4" or "1-5" (UTC hours), got "${text}"`, EXIT.invalid);
+  if (!m) throw new CliError(`--window: use "Sat,Sun 22-4" or "1-5" (UTC hours), got ${JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text)}`, EXIT.invalid);
   const days = m[1]?.split(',').map((d) => {
     const day = DAYS.find((x) => x.toLowerCase() === d.slice(0, 3).toLowerCase());
-    if (!day) throw new CliError(`--window: unknown day "${d}" (use ${DAYS.join(', ')})`, EXIT.invalid);
+    if (!day) throw new CliError(`--window: unknown day ${JSON.stringify(d.slice(0, 20))} (use ${DAYS.join(', ')})`, EXIT.invalid);
     return day;
   });
   return { ...(days ? { days } : {}), startHour: Number(m[2]), endHour: Number(m[3]) };
 }
 
-const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+const num = cliNumber;
+
+/** The option behind each rollout field, so an error names what the operator typed. */
+const ROLLOUT_FLAGS: FlagMap = {
+  identityDomain: '--domain',
+  patchId: '--patch',
+  services: '--services',
+  version: '--version',
+  maxParallel: '--max-parallel',
+  canary: '--canary',
+  soakSeconds: '--soak',
+  healthTimeoutSeconds: '--health-timeout',
+  failurePolicy: '--failure-policy',
+  failureBudget: '--budget',
+  precheckPolicy: '--precheck-policy',
+  approval: '--approval',
+  maintenanceWindow: '--window',
+  busyWaitSeconds: '--busy-wait',
+  contacts: '--contact',
+  forceApply: '--force-apply',
+  requestedBy: '--requested-by',
+  ticket: '--ticket',
+};
 
 export function rolloutInput(options: PatchOptions, dryRun: boolean) {
   const identityDomain = requireDomain(options);
   const raw = {
     identityDomain,
     patchId: options.patch,
-    ...(options.services ? { services: options.services.split(',').map((x) => x.trim()).filter(Boolean) } : {}),
-    ...(options.version ? { version: options.version } : {}),
+    ...(options.services !== undefined ? { services: options.services.split(',').map((x) => x.trim()).filter(Boolean) } : {}),
+    ...(options.version !== undefined ? { version: options.version } : {}),
     maxParallel: num(options.maxParallel),
     canary: options.canary,
     soakSeconds: num(options.soak),
@@ -72,7 +95,7 @@ export function rolloutInput(options: PatchOptions, dryRun: boolean) {
     failureBudget: num(options.budget),
     precheckPolicy: options.precheckPolicy,
     approval: options.approval,
-    maintenanceWindow: options.window ? parseWindow(options.window) : undefined,
+    maintenanceWindow: options.window !== undefined ? parseWindow(options.window) : undefined,
     busyWaitSeconds: num(options.busyWait),
     forceApply: options.forceApply,
     contacts: (options.contact ?? []).map((url) => ({ url })),
@@ -81,9 +104,8 @@ export function rolloutInput(options: PatchOptions, dryRun: boolean) {
     ticket: options.ticket,
   };
   const input = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));
-  const parsed = rollingPatchInputSchema.safeParse(input);
-  if (!parsed.success) throw new CliError(`invalid rollout: ${describeZodError(parsed.error)}`, EXIT.invalid);
-  return { input, identityDomain, patchId: parsed.data.patchId };
+  const parsed = validatedFor('rollout', rollingPatchInputSchema, input, ROLLOUT_FLAGS);
+  return { input, identityDomain, patchId: parsed.patchId };
 }
 
 export function renderTable(p: RolloutProgress, limit = 40): string {
@@ -181,6 +203,7 @@ export async function patchStartCommand(options: PatchOptions): Promise<number> 
 }
 
 export async function patchStatusCommand(workflowId: string, options: { wait?: boolean; json?: boolean }): Promise<number> {
+  checkWorkflowId(workflowId, '<rolloutId>');
   const t = await connectTemporal();
   try {
     const handle = t.client.workflow.getHandle(workflowId);
@@ -202,6 +225,8 @@ export async function patchStatusCommand(workflowId: string, options: { wait?: b
 const CONTROLS = { pause: pauseUpdate, resume: resumeUpdate, approve: approveUpdate, abort: abortUpdate } as const;
 
 export async function patchControlCommand(action: keyof typeof CONTROLS, workflowId: string, options: { reason?: string }): Promise<number> {
+  checkWorkflowId(workflowId, '<rolloutId>');
+  if (options.reason !== undefined) checkArg('--reason', controlRequestSchema.shape.reason, options.reason);
   const t = await connectTemporal();
   try {
     const handle = t.client.workflow.getHandle(workflowId);

@@ -2,7 +2,7 @@
 // at once and the holder named), the search attributes, then either a short note or --wait.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { parseServiceWorkflowId, SEARCH_ATTRIBUTES, serviceWorkflowId, type Operation } from '../shared/contract';
-import { CliError, EXIT } from './exit-codes';
+import { CliError, EXIT, exitCodeOf } from './exit-codes';
 import { connectTemporal, type CliTemporal } from './temporal';
 import { watchWorkflow } from './watch';
 
@@ -67,7 +67,7 @@ export async function runOperation(
     } else {
       console.error(`✘ ${operation} failed: ${outcome.error}`);
     }
-    return outcome.ok ? EXIT.ok : EXIT.failed;
+    return exitCodeOf(outcome);
   } finally {
     await t.close();
   }

@@ -1,9 +1,10 @@
 // Connecting the CLI to Temporal with the project's data converter (payload encryption).
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, isGrpcServiceError, type WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { EncryptionCodec, loadCodecKey } from '../worker/codec';
+import { codecFor, loadCodecKeys, type EncryptionCodec } from '../worker/codec';
 import { progressQuery, type OperationProgress } from '../shared/messages';
 import { temporalConnectionFromEnv } from '../worker/config';
+import { credentialInterceptor, requesterToken } from './identity';
 
 export interface CliTemporal {
   client: Client;
@@ -14,15 +15,31 @@ export interface CliTemporal {
 
 export async function connectTemporal(env: NodeJS.ProcessEnv = process.env): Promise<CliTemporal> {
   const config = temporalConnectionFromEnv(env);
-  const codec = new EncryptionCodec(loadCodecKey(env));
+  const codec = codecFor(loadCodecKeys(env));
   let connection: Connection;
   try {
     connection = await Connection.connect({ address: config.address, tls: config.tls, apiKey: config.apiKey, connectTimeout: 5_000 });
   } catch (err) {
-    throw new Error(`cannot reach Temporal at ${config.address} (TEMPORAL_ADDRESS): ${err instanceof Error ? err.message : String(err)}. Is the stack running (npm start)?`);
+    // The server answered but refused the token (bad signature, expired, wrong audience): not "unreachable".
+    if (isDenied(err)) throw new Error(`Temporal at ${config.address} refused the credentials (TEMPORAL_API_KEY): ${(err as Error).message}`);
+    // A refused handshake looks like an unreachable server: point at the TLS settings when they are in play.
+    const hint = config.tls ? 'Check TEMPORAL_ADDRESS and the TEMPORAL_TLS_* settings (CA, client certificate, server name).' : 'Is the stack running (npm start)? A server that requires TLS needs TEMPORAL_TLS_*.';
+    throw new Error(`cannot reach Temporal at ${config.address} (TEMPORAL_ADDRESS): ${err instanceof Error ? err.message : String(err)}. ${hint}`);
   }
-  const client = new Client({ connection, namespace: config.namespace, dataConverter: { payloadCodecs: [codec] } });
+  const token = requesterToken(env);
+  const client = new Client({
+    connection,
+    namespace: config.namespace,
+    dataConverter: { payloadCodecs: [codec] },
+    interceptors: { workflow: token ? [credentialInterceptor(codec, token)] : [] },
+  });
   return { client, codec, taskQueue: env.DBAAS_TASK_QUEUE ?? 'dbaas', close: () => connection.close() };
+}
+
+/** gRPC PERMISSION_DENIED (7) or UNAUTHENTICATED (16), on the error or the client's ServiceError wrapping it. */
+function isDenied(err: unknown): boolean {
+  const codes = [err, (err as { cause?: unknown } | undefined)?.cause].map((e) => (isGrpcServiceError(e) ? e.code : undefined));
+  return codes.some((c) => c === 7 || c === 16);
 }
 
 export interface LiveJob {

@@ -5,12 +5,15 @@ import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../shared/contract';
 import { describeZodError } from '../shared/schemas';
 import type { AuditStoreConfig } from '../audit/open';
+import { loadPolicy, type Policy } from '../auth/policy';
+import type { TokenVerifierConfig } from '../auth/tokens';
 import { withoutEmptyValues } from './env';
 
+/** true, false, or undefined when not set (TEMPORAL_TLS: unset means "on when anything asks for it"). */
 const flag = z
   .enum(['true', 'false', '1', '0', ''])
   .optional()
-  .transform((v) => v === 'true' || v === '1');
+  .transform((v) => (v === undefined || v === '' ? undefined : v === 'true' || v === '1'));
 
 const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
@@ -20,6 +23,10 @@ const envSchema = z.object({
   TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().optional(),
   TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().optional(),
   TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().optional(),
+  // PEM text instead of a file (a secret injected as a variable), as the Temporal CLI takes it.
+  TEMPORAL_TLS_CLIENT_CERT_DATA: z.string().optional(),
+  TEMPORAL_TLS_CLIENT_KEY_DATA: z.string().optional(),
+  TEMPORAL_TLS_SERVER_CA_CERT_DATA: z.string().optional(),
   TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
   DBAAS_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
   DBAAS_DATA_DIR: z.string().min(1).default('.data'),
@@ -35,17 +42,28 @@ const envSchema = z.object({
   DBCS_PASSWORD_FILE: z.string().optional(),
   DBCS_CA_FILE: z.string().optional(),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+  /** Who may ask for operations (src/activities/requester.ts): `development` also runs unsigned requests. */
+  DBAAS_AUTH: z.enum(['required', 'development'], { message: 'must be "required" or "development"' }).default('required'),
+  DBAAS_AUTH_JWKS_URL: z.string().url('must be the identity provider\'s JWKS URL').optional(),
+  DBAAS_AUTH_JWKS_FILE: z.string().optional(),
+  DBAAS_AUTH_ISSUER: z.string().optional(),
+  DBAAS_AUTH_AUDIENCE: z.string().min(1).default('dbaas'),
+  DBAAS_POLICY_FILE: z.string().optional(),
 });
 
 export interface TemporalConnectionConfig {
   address: string;
   namespace: string;
+  /** Sent by the SDK as `Authorization: Bearer <apiKey>` (a Temporal Cloud API key, or a JWT for the server's claim mapper). */
   apiKey?: string;
-  tls?: {
-    serverNameOverride?: string;
-    serverRootCACertificate?: Buffer;
-    clientCertPair?: { crt: Buffer; key: Buffer };
-  };
+  /** false: plaintext even with an API key (the SDK would otherwise turn TLS on for one). */
+  tls?:
+    | {
+        serverNameOverride?: string;
+        serverRootCACertificate?: Buffer;
+        clientCertPair?: { crt: Buffer; key: Buffer };
+      }
+    | false;
 }
 
 export interface WorkerConfig {
@@ -60,26 +78,40 @@ export interface WorkerConfig {
   poll: { floorMs: number; capMs: number };
   dbcs: { baseUrl: string; username: string; password: string; caFile?: string };
   audit: AuditStoreConfig;
+  requesters: RequesterConfig;
+}
+
+/** How the worker checks who asked for an operation. */
+export interface RequesterConfig {
+  mode: 'required' | 'development';
+  /** Where the identity provider's keys are; absent only in development mode. */
+  tokens?: TokenVerifierConfig;
+  /** DBAAS_POLICY_FILE's, or DEFAULT_POLICY. */
+  policy: Policy;
 }
 
 export class ConfigError extends Error {}
 
 const isLoopback = (url: string) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
 
-/** The Temporal part of the configuration: shared by the worker and the CLI. */
+/**
+ * The Temporal part of the configuration: shared by the worker and the CLI. As the Temporal CLI reads
+ * the same variables: TLS is on when TEMPORAL_TLS is true or any TLS setting or an API key is given;
+ * TEMPORAL_TLS=false turns it off even with an API key (e.g. a token for a local plaintext server).
+ */
 export function temporalConnectionFromEnv(env: NodeJS.ProcessEnv): TemporalConnectionConfig {
   const e = parseEnv(env);
-  const wantsTls = e.TEMPORAL_TLS || !!e.TEMPORAL_TLS_CLIENT_CERT_PATH || !!e.TEMPORAL_TLS_SERVER_CA_CERT_PATH || !!e.TEMPORAL_API_KEY;
-  if (!!e.TEMPORAL_TLS_CLIENT_CERT_PATH !== !!e.TEMPORAL_TLS_CLIENT_KEY_PATH) {
-    throw new ConfigError('TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH must be set together');
+  const given = (prefix: string) => !!(e[`${prefix}_PATH` as keyof typeof e] || e[`${prefix}_DATA` as keyof typeof e]);
+  if (given('TEMPORAL_TLS_CLIENT_CERT') !== given('TEMPORAL_TLS_CLIENT_KEY')) {
+    throw new ConfigError('TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH (or their _DATA forms) must be set together');
   }
-  const read = (name: string, file: string) => {
-    try {
-      return readFileSync(file);
-    } catch {
-      throw new ConfigError(`${name}: cannot read ${file}`);
-    }
-  };
+  const cert = pem(e, 'TEMPORAL_TLS_CLIENT_CERT');
+  const key = pem(e, 'TEMPORAL_TLS_CLIENT_KEY');
+  const ca = pem(e, 'TEMPORAL_TLS_SERVER_CA_CERT');
+  const tlsSettings = [cert && 'TEMPORAL_TLS_CLIENT_CERT_*', ca && 'TEMPORAL_TLS_SERVER_CA_CERT_*', e.TEMPORAL_TLS_SERVER_NAME && 'TEMPORAL_TLS_SERVER_NAME'].filter(Boolean);
+  // Refused rather than ignored: a certificate set up and silently not used is a security surprise.
+  if (e.TEMPORAL_TLS === false && tlsSettings.length > 0) throw new ConfigError(`TEMPORAL_TLS=false contradicts ${tlsSettings.join(', ')}`);
+  const wantsTls = e.TEMPORAL_TLS ?? (tlsSettings.length > 0 || !!e.TEMPORAL_API_KEY);
   return {
     address: e.TEMPORAL_ADDRESS,
     namespace: e.TEMPORAL_NAMESPACE,
@@ -87,14 +119,27 @@ export function temporalConnectionFromEnv(env: NodeJS.ProcessEnv): TemporalConne
     tls: wantsTls
       ? {
           serverNameOverride: e.TEMPORAL_TLS_SERVER_NAME,
-          serverRootCACertificate: e.TEMPORAL_TLS_SERVER_CA_CERT_PATH ? read('TEMPORAL_TLS_SERVER_CA_CERT_PATH', e.TEMPORAL_TLS_SERVER_CA_CERT_PATH) : undefined,
-          clientCertPair:
-            e.TEMPORAL_TLS_CLIENT_CERT_PATH && e.TEMPORAL_TLS_CLIENT_KEY_PATH
-              ? { crt: read('TEMPORAL_TLS_CLIENT_CERT_PATH', e.TEMPORAL_TLS_CLIENT_CERT_PATH), key: read('TEMPORAL_TLS_CLIENT_KEY_PATH', e.TEMPORAL_TLS_CLIENT_KEY_PATH) }
-              : undefined,
+          serverRootCACertificate: ca,
+          clientCertPair: cert && key ? { crt: cert, key } : undefined,
         }
-      : undefined,
+      : e.TEMPORAL_TLS === false
+        ? false
+        : undefined,
   };
+}
+
+/** A PEM from `<prefix>_PATH` (a file) or `<prefix>_DATA` (the text itself); not both. */
+function pem(e: z.infer<typeof envSchema>, prefix: 'TEMPORAL_TLS_CLIENT_CERT' | 'TEMPORAL_TLS_CLIENT_KEY' | 'TEMPORAL_TLS_SERVER_CA_CERT'): Buffer | undefined {
+  const file = e[`${prefix}_PATH`];
+  const data = e[`${prefix}_DATA`];
+  if (file && data) throw new ConfigError(`set ${prefix}_PATH or ${prefix}_DATA, not both`);
+  if (data) return Buffer.from(data);
+  if (!file) return undefined;
+  try {
+    return readFileSync(file);
+  } catch {
+    throw new ConfigError(`${prefix}_PATH: cannot read ${file}`);
+  }
 }
 
 function parseEnv(env: NodeJS.ProcessEnv) {
@@ -103,7 +148,8 @@ function parseEnv(env: NodeJS.ProcessEnv) {
   return parsed.data;
 }
 
-export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+/** The DBCS endpoint and credentials: shared by the worker and the CLI's direct reads (view, job). */
+export function dbcsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerConfig['dbcs'] {
   const e = parseEnv(env);
   let password = e.DBCS_PASSWORD;
   if (e.DBCS_PASSWORD_FILE) {
@@ -118,16 +164,38 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   if ((!e.DBCS_USERNAME || !password) && !isLoopback(e.DBCS_BASE_URL)) {
     throw new ConfigError(`DBCS_USERNAME and DBCS_PASSWORD (or DBCS_PASSWORD_FILE) are required for ${e.DBCS_BASE_URL}`);
   }
+  return { baseUrl: e.DBCS_BASE_URL, username: e.DBCS_USERNAME ?? 'dbaas', password: password ?? 'simulator', caFile: e.DBCS_CA_FILE };
+}
+
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const e = parseEnv(env);
+  const dbcs = dbcsConfigFromEnv(env);
   if (e.DBAAS_POLL_FLOOR_MS > e.DBAAS_POLL_CAP_MS) throw new ConfigError(`DBAAS_POLL_FLOOR_MS (${e.DBAAS_POLL_FLOOR_MS}) must not exceed DBAAS_POLL_CAP_MS (${e.DBAAS_POLL_CAP_MS})`);
   return {
     temporal: temporalConnectionFromEnv(env),
+    requesters: requesterConfig(e),
     taskQueue: e.DBAAS_TASK_QUEUE,
     dataDir: e.DBAAS_DATA_DIR,
     workflowBundlePath: e.DBAAS_WORKFLOW_BUNDLE,
     maxCachedWorkflows: e.DBAAS_MAX_CACHED_WORKFLOWS,
     maxConcurrentActivities: e.DBAAS_MAX_CONCURRENT_ACTIVITIES,
     poll: { floorMs: e.DBAAS_POLL_FLOOR_MS, capMs: e.DBAAS_POLL_CAP_MS },
-    dbcs: { baseUrl: e.DBCS_BASE_URL, username: e.DBCS_USERNAME ?? 'dbaas', password: password ?? 'simulator', caFile: e.DBCS_CA_FILE },
+    dbcs,
     audit: e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : { pgliteDir: path.join(e.DBAAS_DATA_DIR, 'audit') },
   };
+}
+
+function requesterConfig(e: ReturnType<typeof parseEnv>): RequesterConfig {
+  if (e.DBAAS_AUTH_JWKS_URL && e.DBAAS_AUTH_JWKS_FILE) throw new ConfigError('set DBAAS_AUTH_JWKS_URL or DBAAS_AUTH_JWKS_FILE, not both');
+  const keys = e.DBAAS_AUTH_JWKS_URL ? { jwksUrl: e.DBAAS_AUTH_JWKS_URL } : e.DBAAS_AUTH_JWKS_FILE ? { jwksFile: e.DBAAS_AUTH_JWKS_FILE } : undefined;
+  if (!keys && e.DBAAS_AUTH === 'required') {
+    throw new ConfigError('requests must be verified (DBAAS_AUTH=required): set DBAAS_AUTH_JWKS_URL (or DBAAS_AUTH_JWKS_FILE) to the identity provider\'s keys, or DBAAS_AUTH=development to also run unsigned requests (local use only)');
+  }
+  let policy: Policy;
+  try {
+    policy = loadPolicy(e.DBAAS_POLICY_FILE);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  return { mode: e.DBAAS_AUTH, tokens: keys && { ...keys, issuer: e.DBAAS_AUTH_ISSUER, audience: e.DBAAS_AUTH_AUDIENCE }, policy };
 }

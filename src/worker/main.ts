@@ -7,7 +7,10 @@ import { createActivities } from '../activities';
 import { DEFAULT_POLL_SETTINGS } from '../activities/cloud';
 import { realClock, type PollClock } from '../activities/polling';
 import { DbcsClient } from '../cloud/client';
-import { dataConverterFor, loadCodecKey } from './codec';
+import { tokenVerifier } from '../auth/tokens';
+import type { RequesterCheckConfig } from '../activities/requester';
+import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from './bundle';
+import { codecFor, loadCodecKeys, type EncryptionCodec } from './codec';
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from './config';
 import { dropEmptyEnvironmentVariables } from './env';
 
@@ -18,7 +21,8 @@ export interface WorkerExtras {
 }
 
 export async function runWorker(config: WorkerConfig, extras: WorkerExtras = {}): Promise<void> {
-  const codecKey = loadCodecKey(process.env, config.dataDir);
+  // The current key encrypts; previous keys (after a rotation) still decrypt older history.
+  const codec = codecFor(loadCodecKeys(process.env, config.dataDir));
   const audit = await openAuditStore(config.audit);
   const cloud = new DbcsClient(config.dbcs);
   const connection = await NativeConnection.connect({ address: config.temporal.address, tls: config.temporal.tls, apiKey: config.temporal.apiKey });
@@ -27,16 +31,17 @@ export async function runWorker(config: WorkerConfig, extras: WorkerExtras = {})
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.taskQueue,
-      ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : { workflowsPath: require.resolve('../workflows') }),
+      ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH, interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES } }),
       activities: {
         ...createActivities({
           cloud,
           audit: async (): Promise<AuditStore> => audit,
+          requesters: requesterCheck(config, codec),
           polling: { options: { ...DEFAULT_POLL_SETTINGS.options, initialMs: config.poll.floorMs, maxMs: config.poll.capMs }, clock: extras.clock ?? realClock },
         }),
         ...extras.activities,
       },
-      dataConverter: dataConverterFor(codecKey),
+      dataConverter: { payloadCodecs: [codec] },
       // Running activities get this long to finish before they are cancelled at shutdown.
       shutdownGraceTime: '5s',
       // Heartbeats carry the API's job messages to `dbaas status`: send them at most 2 s apart.
@@ -46,12 +51,18 @@ export async function runWorker(config: WorkerConfig, extras: WorkerExtras = {})
     });
     const auditWhere = audit.kind === 'pglite' ? `embedded PGlite under ${config.dataDir}/audit` : 'PostgreSQL (DATABASE_URL)';
     // Tests and scripts wait for this line.
-    console.log(`dbaas worker ready: task queue "${config.taskQueue}", namespace "${config.temporal.namespace}" at ${config.temporal.address}; DBCS ${config.dbcs.baseUrl}; audit in ${auditWhere}`);
+    const requesters = config.requesters.mode === 'development' ? 'DEVELOPMENT mode: unsigned requests run (recorded as unverified)' : 'requests verified';
+    console.log(`dbaas worker ready: task queue "${config.taskQueue}", namespace "${config.temporal.namespace}" at ${config.temporal.address}; DBCS ${config.dbcs.baseUrl}; audit in ${auditWhere}; ${requesters}`);
     await worker.run(); // resolves after SIGINT/SIGTERM, once in-flight tasks have drained
     console.log('dbaas worker stopped');
   } finally {
     await Promise.allSettled([audit.close(), cloud.close(), connection.close()]);
   }
+}
+
+function requesterCheck(config: WorkerConfig, codec: EncryptionCodec): RequesterCheckConfig {
+  const { mode, tokens, policy } = config.requesters;
+  return { mode, verify: tokens && tokenVerifier(tokens), policy, codec };
 }
 
 if (require.main === module) {

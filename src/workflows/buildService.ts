@@ -15,9 +15,7 @@ export async function buildService(input: BuildServiceInput): Promise<BuildServi
   op.timeouts = timeouts ?? {};
   const ref = { identityDomain, serviceName: service.serviceName };
   const isRac = service.parameters?.[0]?.isRac === 'yes';
-  await op.audit('requested', {
-    details: { shape: service.shape, version: service.version, edition: service.edition, level: service.level, isRac, usableStorageGb: service.parameters?.[0]?.usableStorage },
-  });
+  await op.begin({ shape: service.shape, version: service.version, edition: service.edition, level: service.level, isRac, usableStorageGb: service.parameters?.[0]?.usableStorage });
 
   try {
     await op.step('precheck', () => requireNameFree(op, ref));

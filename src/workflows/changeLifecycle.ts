@@ -35,7 +35,7 @@ export async function changeLifecycle(input: ChangeLifecycleInput): Promise<Oper
   const { from, to } = TRANSITIONS[lifecycleState];
   const subject = vmName ? `VM ${vmName} of [${serviceName}]` : `[${serviceName}]`;
   let vmBefore = '';
-  await op.audit('requested', { details: { lifecycleState, vmName, ...(recovery ? { recovery } : {}) } });
+  await op.begin({ lifecycleState, vmName, ...(recovery ? { recovery } : {}) });
 
   try {
     const before = await op.step('precheck', async () => {

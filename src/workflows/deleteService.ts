@@ -10,7 +10,7 @@ export async function deleteService(input: DeleteServiceInput): Promise<Operatio
   const op = new ServiceOperation('deleteService', identityDomain, serviceName, { requestedBy, ticket });
   op.timeouts = timeouts ?? {};
   const ref = { identityDomain, serviceName };
-  await op.audit('requested', { details: { deleteBackup: deleteBackup ?? false } });
+  await op.begin({ deleteBackup: deleteBackup ?? false });
 
   try {
     const before = await op.step('precheck', () => requireService(op, ref));

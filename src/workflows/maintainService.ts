@@ -9,6 +9,7 @@ import { SEARCH_ATTRIBUTES } from '../shared/contract';
 import { maintainServiceInputSchema, type CarriedMaintainProgress, type MaintainResult, type MaintainServiceInput } from '../shared/maintain';
 import { Maintainer } from './maintain/maintainer';
 import { validateInput } from './operation';
+import { authorizeStart } from './support/requester';
 
 export async function maintainService(input: MaintainServiceInput, carried?: CarriedMaintainProgress): Promise<MaintainResult> {
   const opts = validateInput('maintainService', maintainServiceInputSchema, input);
@@ -19,6 +20,8 @@ export async function maintainService(input: MaintainServiceInput, carried?: Car
     { key: SEARCH_ATTRIBUTES.identityDomain, value: opts.identityDomain },
     { key: SEARCH_ATTRIBUTES.operation, value: 'maintainService' },
   ]);
+  // Its corrections (child operations) and audit events run for the requester verified here.
+  opts.requestedBy = await authorizeStart(m.rules, { operation: 'maintainService', identityDomain: opts.identityDomain, target: opts.serviceName, ticket: opts.ticket, claimedBy: opts.requestedBy });
 
   while (!m.detached) {
     if ((await m.pass()) === 'deleted') return { ended: 'deleted', progress: m.progress };
@@ -26,7 +29,7 @@ export async function maintainService(input: MaintainServiceInput, carried?: Car
     if (!m.detached && workflowInfo().continueAsNewSuggested) {
       await m.settle();
       // A detach that arrived while finishing up must not be carried away by the new run.
-      if (!m.detached) return continueAsNew<typeof maintainService>(input, m.progress);
+      if (!m.detached) return continueAsNew<typeof maintainService>({ ...input, requestedBy: opts.requestedBy }, m.progress);
     }
   }
   return m.endDetached();

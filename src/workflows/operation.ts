@@ -13,6 +13,7 @@ import type { JobOutcome, WaitForStatusInput } from '../activities';
 import { DEFAULT_STATUS_DEADLINE_MINUTES, defaultJobDeadlineMs, type WaitTimeouts } from '../shared/deadlines';
 import type { ServiceSummary } from '../shared/schemas';
 import { audit, localAudit, waits } from './activity-proxies';
+import { authorizeStart } from './support/requester';
 import { RunRules } from './support/rules';
 
 export interface Who {
@@ -108,6 +109,20 @@ export class ServiceOperation {
     const own = this.timeouts.statusMinutes && this.timeouts.statusMinutes * 60_000;
     const deadlineMs = own && undo ? Math.max(own, DEFAULT_STATUS_DEADLINE_MINUTES * 60_000) : own;
     return waits.waitForServiceStatus({ identityDomain: this.identityDomain, serviceName: this.serviceName, want, ...wait, ...(deadlineMs ? { deadlineMs } : {}) });
+  }
+
+  /**
+   * The start of every operation: who asked is checked against the policy (a refusal is audited by
+   * the check and fails the run with PermissionDenied, before any cloud call), then `requested`.
+   */
+  async begin(details: Record<string, unknown>): Promise<void> {
+    try {
+      this.who.requestedBy = await authorizeStart(this.rules, { operation: this.operation, identityDomain: this.identityDomain, target: this.serviceName, ticket: this.who.ticket, claimedBy: this.who.requestedBy });
+    } catch (err) {
+      Object.assign(this.progress, { state: 'failed', error: rootMessage(err), updatedAt: new Date().toISOString() });
+      throw err;
+    }
+    await this.audit('requested', { details });
   }
 
   /** Records an audit event once per run (the key makes retries idempotent). */

@@ -34,7 +34,7 @@ export async function patchService(input: PatchServiceInput): Promise<OperationR
   const op = new ServiceOperation('patchService', v.identityDomain, v.serviceName, { requestedBy: v.requestedBy, ticket: v.ticket }, v.patchId);
   op.timeouts = v.timeouts ?? {};
   const ref = { identityDomain: v.identityDomain, serviceName: v.serviceName };
-  await op.audit('requested', { details: { patchId: v.patchId, expectedLevel: v.expectedLevel, rolloutId: v.rolloutId } });
+  await op.begin({ patchId: v.patchId, expectedLevel: v.expectedLevel, rolloutId: v.rolloutId });
   try {
     const before = await op.step('precheck', async () => {
       const service = await requireService(op, ref);

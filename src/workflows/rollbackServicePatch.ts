@@ -29,7 +29,7 @@ export async function rollbackServicePatch(input: RollbackServicePatchInput): Pr
   const op = new ServiceOperation('rollbackServicePatch', v.identityDomain, v.serviceName, { requestedBy: v.requestedBy, ticket: v.ticket }, v.patchId);
   op.timeouts = v.timeouts ?? {};
   const ref = { identityDomain: v.identityDomain, serviceName: v.serviceName };
-  await op.audit('requested', { details: { patchId: v.patchId, expectedLevel: v.expectedLevel, rolloutId: v.rolloutId } });
+  await op.begin({ patchId: v.patchId, expectedLevel: v.expectedLevel, rolloutId: v.rolloutId });
   try {
     const before = await op.step('precheck', () => requireService(op, ref));
     // An unhealthy service (stuck in Maintenance after its patch) is rolled back as soon as the API accepts it.

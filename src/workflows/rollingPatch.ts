@@ -8,22 +8,28 @@
 // batches, or while a batch waits on busy services, once its history is long, so a fleet of
 // thousands is one rollout.
 import { CancellationScope, isCancellation } from '@temporalio/workflow';
-import { rollingPatchInputSchema, type RolloutResult, type RolloutState, type RollingPatchInput } from '../shared/patching';
+import { controlArgument, rollingPatchInputSchema, type RolloutResult, type RolloutState, type RollingPatchInput } from '../shared/patching';
 import { validateInput } from './operation';
 import { afterBatch, runBatch } from './rollout/batch';
 import { finish } from './rollout/finish';
 import { planRollout } from './rollout/planning';
 import { Rollout, rolloutCompat, type CarriedState } from './rollout/state';
 import { passGate } from './rollout/waits';
+import { authorizeStart, SenderCheck } from './support/requester';
+import { RunRules } from './support/rules';
 
 export async function rollingPatch(input: RollingPatchInput, carried?: CarriedState): Promise<RolloutResult> {
   const opts = validateInput('rollingPatch', rollingPatchInputSchema, input);
-  const r = new Rollout(opts, carried, rolloutCompat());
+  const rules = new RunRules();
+  const sender = new SenderCheck(() => ({ operation: 'rollingPatch', identityDomain: opts.identityDomain, target: '*', ticket: opts.ticket }));
+  const r = new Rollout(opts, carried, rolloutCompat(rules), { rules, schema: controlArgument, sender });
+  // Before the prechecks (the first cloud calls); children and audit events run for this requester.
+  opts.requestedBy = await authorizeStart(rules, { operation: 'rollingPatch', identityDomain: opts.identityDomain, target: '*', ticket: opts.ticket, claimedBy: opts.requestedBy });
   // Runs of the version before the shield ran everything in the root scope: a cancellation cut short whatever waited.
   const shielded = <T>(fn: () => Promise<T>): Promise<T> => (r.compat.cancelShield ? CancellationScope.nonCancellable(fn) : fn());
   if (!carried && !(await plan(r))) return shielded(() => r.end());
   // Shielded from here on: a cancellation only sets the state; nothing started is cut short.
-  return shielded(() => runBatches(r, input));
+  return shielded(() => runBatches(r, { ...input, requestedBy: opts.requestedBy }));
 }
 
 /** Plans in the cancellable root scope: a cancellation stops the prechecks (which change nothing) at once. */

@@ -13,7 +13,7 @@ export async function scaleService(input: ScaleServiceInput): Promise<OperationR
   const op = new ServiceOperation('scaleService', identityDomain, serviceName, { requestedBy, ticket });
   op.timeouts = timeouts ?? {};
   const ref = { identityDomain, serviceName };
-  await op.audit('requested', { details: { shape, additionalStorage, usage } });
+  await op.begin({ shape, additionalStorage, usage });
 
   try {
     const before = await op.step('precheck', async () => {

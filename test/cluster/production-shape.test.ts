@@ -27,8 +27,8 @@ let connection: Connection;
 let client: Client;
 let audit: AuditStore;
 
-/** A port base whose neighbours the server uses (base..base+10, base-300..base-294) are all free. */
-async function freePortBase(): Promise<number> {
+/** A port base whose neighbours the server uses (base..base+10, base-300..base-294) are all free, and none of another's (`other`). */
+async function freePortBase(other?: number): Promise<number> {
   const isFree = (port: number) =>
     new Promise<boolean>((resolve) => {
       const s = net.createServer().once('error', () => resolve(false));
@@ -37,6 +37,8 @@ async function freePortBase(): Promise<number> {
   for (;;) {
     // Membership ports are stored as smallint: everything stays below 32768.
     const base = 10_300 + Math.floor(Math.random() * 380) * 50;
+    // Two bases 300 apart would give one server's membership ports to the other's frontend.
+    if (other !== undefined && Math.abs(base - other) <= 320) continue;
     const ports = [...Array.from({ length: 11 }, (_, i) => base + i), ...Array.from({ length: 7 }, (_, i) => base - 300 + i)];
     if ((await Promise.all(ports.map(isFree))).every(Boolean)) return base;
   }
@@ -58,7 +60,8 @@ const events = async (handle: WorkflowHandleWithFirstExecutionRunId) =>
 const stepOf = (handle: WorkflowHandle) => handle.query(progressQuery).then((p) => p.step);
 
 beforeAll(async () => {
-  const bases = [await freePortBase(), await freePortBase()] as [number, number];
+  const first = await freePortBase();
+  const bases: [number, number] = [first, await freePortBase(first)];
   cluster = await startCluster({ portBases: bases, echo: process.env.CLUSTER_ECHO === '1' });
   sim = await startSimulator({ jobDurationMs: { create: 1500, delete: 800, scale: 1500, precheck: 300, patch: 2000 } });
   workers = await Promise.all([startWorker(0), startWorker(1)]);

@@ -50,6 +50,8 @@ export function workerEnv(options: WorkerOptions): NodeJS.ProcessEnv {
     DBCS_BASE_URL: options.simulatorUrl,
     DBCS_USERNAME: SIM_USER,
     DBCS_PASSWORD: SIM_PASSWORD,
+    // Unsigned requests run (as unverified); test/integration/requester.test.ts covers verified ones.
+    DBAAS_AUTH: 'development',
     ...options.env,
   };
   if (options.pgliteDir) {

@@ -1,9 +1,13 @@
 // buildService end to end: real dev server, real worker process, the simulator over real HTTP.
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { startProcess, type ManagedProcess } from '../../scripts/lib/process';
+import { openLocalIssuer } from '../../src/auth/local-issuer';
 import { serviceWorkflowId, SEARCH_ATTRIBUTES } from '../../src/shared/contract';
 import { progressQuery } from '../../src/shared/messages';
 import type { BuildServiceInput, BuildServiceResult } from '../../src/shared/schemas';
@@ -69,7 +73,7 @@ describe('buildService', () => {
     expect(s.sim.state.instance('testdomain', name)?.status).toBe('Running');
     expect(await eventsOf(handle.workflowId)).toEqual(['requested', 'started', 'succeeded']);
     const audit = await auditTrail(handle.workflowId);
-    expect(audit[1]).toMatchObject({ jobId: result.jobId, requestedBy: 'test-suite', ticket: 'TEST-1', operation: 'buildService' });
+    expect(audit[1]).toMatchObject({ jobId: result.jobId, requestedBy: 'test-suite (unverified)', ticket: 'TEST-1', operation: 'buildService' });
 
     const description = await handle.describe();
     expect(description.typedSearchAttributes.get(SEARCH_ATTRIBUTES.serviceName)).toBe(name);
@@ -94,11 +98,14 @@ describe('buildService', () => {
     expect(Buffer.from(decoded!.data!).toString('utf8')).toContain(TEST_PASSWORD);
   });
 
-  it('can be started with `temporal workflow start --type buildService --task-queue ...` (through the codec server)', async () => {
+  it('can be started with `temporal workflow start --type buildService --task-queue ...` (through the codec server, with a bearer token)', async () => {
     const name = uniqueName('cli');
     const workflowId = serviceWorkflowId('testdomain', name);
     process.env.DBAAS_CODEC_KEY_FILE = TEST_CODEC_KEY_FILE;
-    const codecServer = await startCodecServer({ port: 0, allowedOrigins: [] });
+    const issuer = await openLocalIssuer(mkdtempSync(path.join(os.tmpdir(), 'codec-issuer-')));
+    const codecServer = await startCodecServer({ port: 0, allowedOrigins: [], auth: { mode: 'jwt', jwksFile: issuer.jwksFile, audience: 'dbaas' } });
+    // The CLI sends TEMPORAL_CODEC_AUTH (its --codec-auth) as the Authorization header; the env keeps it out of argv.
+    const codecAuth = `Bearer ${await issuer.issue({ subject: 'build-test', audience: 'dbaas', ttlSeconds: 300 })}`;
     try {
       const cli: ManagedProcess = startProcess('temporal', inject('temporalCli'), [
         'workflow', 'start',
@@ -108,7 +115,7 @@ describe('buildService', () => {
         '--workflow-id', workflowId,
         '--codec-endpoint', codecServer.url,
         '--input', JSON.stringify(sampleInput(name)),
-      ]);
+      ], { env: { ...process.env, TEMPORAL_CODEC_AUTH: codecAuth } });
       expect(await cli.exited).toBe(0);
       const result = (await s.t.client.workflow.getHandle(workflowId).result()) as BuildServiceResult;
       expect(result.service.status).toBe('Running');

@@ -38,7 +38,7 @@ describe('dbaas CLI', () => {
     expect(result.result.service.status).toBe('Running');
     expect(s.sim.state.instance('clidom', name)?.status).toBe('Running');
     const audit = await auditTrail(serviceWorkflowId('clidom', name));
-    expect(audit[0]).toMatchObject({ event: 'requested', ticket: 'CHG-7', requestedBy: os.userInfo().username });
+    expect(audit[0]).toMatchObject({ event: 'requested', ticket: 'CHG-7', requestedBy: `${os.userInfo().username} (unverified)` });
 
     const view = await cli(['view', name, '--domain', 'clidom', '--json']);
     expect(view.code).toBe(0);

@@ -56,7 +56,7 @@ describe('scaleService', () => {
     expect(instance(name)).toMatchObject({ shape: 'oc5', status: 'Running' });
     const trail = await auditTrail(handle.workflowId);
     expect(trail.map((e) => e.event)).toEqual(['requested', 'started', 'succeeded']);
-    expect(trail[2]).toMatchObject({ requestedBy: 'dba', ticket: 'CHG-2', details: { before: { shape: 'oc3' }, after: { shape: 'oc5' } } });
+    expect(trail[2]).toMatchObject({ requestedBy: 'dba (unverified)', ticket: 'CHG-2', details: { before: { shape: 'oc3' }, after: { shape: 'oc5' } } });
     expect(trail[2]!.details!.elapsedMs).toBeGreaterThan(0);
     await recordHistory(handle, 'scaleService-success');
     await run('scaleService', { serviceName: name, shape: 'oc4' });

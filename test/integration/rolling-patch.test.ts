@@ -208,7 +208,7 @@ describe('rollingPatch', () => {
       ['approved', 1],
       ['approved', 2],
     ]);
-    expect(controls[0]).toMatchObject({ requestedBy: 'dba', details: { patchId: PATCH, services: names.slice(0, 2) } });
+    expect(controls[0]).toMatchObject({ requestedBy: 'dba (unverified)', details: { patchId: PATCH, services: names.slice(0, 2) } });
     expect((await rolloutEvents(d2, h2.workflowId)).map((e) => [e.event, e.details?.reason])).toEqual([
       ['approved', undefined],
       ['aborted', 'change freeze'],

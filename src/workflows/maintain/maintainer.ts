@@ -3,6 +3,8 @@
 import { allHandlersFinished, condition, setHandler } from '@temporalio/workflow';
 import {
   desiredStateSchema,
+  maintainControlArgument,
+  setDesiredRequestSchema,
   detachSignal,
   detachUpdate,
   maintainPauseSignal,
@@ -25,6 +27,7 @@ import { rootMessage } from '../../shared/failures';
 import { readService } from '../jobs';
 import { onControl } from '../support/control';
 import { act } from './act';
+import { SenderCheck } from '../support/requester';
 import { RunRules } from '../support/rules';
 import { assessHealth, childArgs, plan, type PlannedAction } from './plan';
 import { backoffOver, decideAct, driftChange, nextTryAt } from './policy';
@@ -35,7 +38,8 @@ export class Maintainer {
   readonly progress: MaintainProgress;
   detached = false;
   private detachReason?: string;
-  private readonly rules = new RunRules();
+  /** The rules this run follows (support/rules.ts); constructed before anything else. */
+  readonly rules = new RunRules();
   private readonly report: Reporter;
   /** Numbers this run's control events (their audit keys). */
   private controls = 0;
@@ -51,10 +55,14 @@ export class Maintainer {
   /** The progress query and the control messages, each an update and a same-named signal. */
   registerHandlers(): void {
     setHandler(maintainProgressQuery, () => this.progress);
-    onControl(setDesiredUpdate, setDesiredSignal, { refuse: (d) => this.desiredProblem(d), run: (d) => this.setDesired(d) });
-    onControl(detachUpdate, detachSignal, { refuse: () => (this.detached ? 'already detaching' : undefined), run: (r) => this.detach(r.reason) });
-    onControl(maintainPauseUpdate, maintainPauseSignal, { refuse: () => (this.progress.paused ? 'already paused' : undefined), run: (r) => this.pause(r.reason) });
-    onControl(maintainResumeUpdate, maintainResumeSignal, { refuse: () => (this.progress.paused ? undefined : `not paused (${this.progress.state})`), run: (r) => this.resume(r.reason) });
+    // Runs that check requesters check each sender as if they asked to maintain the service.
+    const sender = new SenderCheck(() => ({ operation: 'maintainService', identityDomain: this.opts.identityDomain, target: this.opts.serviceName, ticket: this.opts.ticket }));
+    const checks = { rules: this.rules, schema: maintainControlArgument, sender };
+    onControl(setDesiredUpdate, setDesiredSignal, { refuse: (d) => this.desiredProblem(d), run: (d, by) => this.setDesired(d, by) }, { ...checks, schema: setDesiredRequestSchema });
+    // (r?.: runs from before checkedControlMessages get no argument check, and a null one must not throw.)
+    onControl(detachUpdate, detachSignal, { refuse: () => (this.detached ? 'already detaching' : undefined), run: (r) => this.detach(r?.reason) }, checks);
+    onControl(maintainPauseUpdate, maintainPauseSignal, { refuse: () => (this.progress.paused ? 'already paused' : undefined), run: (r, by) => this.pause(r?.reason, by) }, checks);
+    onControl(maintainResumeUpdate, maintainResumeSignal, { refuse: () => (this.progress.paused ? undefined : `not paused (${this.progress.state})`), run: (r, by) => this.resume(r?.reason, by) }, checks);
   }
 
   /** One pass: observe, account for drift and health, correct at most one thing. */
@@ -216,11 +224,12 @@ export class Maintainer {
   }
 
   /** Realised by the next pass. */
-  private setDesired(d: DesiredStateInput): DesiredState {
+  /** `by`: the checked sender of a control message (its audit event's requestedBy). */
+  private setDesired(d: DesiredStateInput, by?: string): DesiredState {
     const previous = this.progress.pendingDesired ?? this.progress.desired;
     const next = this.parseDesired(d).data!;
     this.progress.pendingDesired = next;
-    if (this.rules.follows('controlMessages')) this.report.recordLater('desired_changed', this.controlKey('desired_changed'), { desired: next, previous });
+    if (this.rules.follows('controlMessages')) this.report.recordLater('desired_changed', this.controlKey('desired_changed'), { desired: next, previous }, by);
     return next;
   }
 
@@ -230,18 +239,18 @@ export class Maintainer {
     return 'detaching';
   }
 
-  private pause(reason?: string): string {
+  private pause(reason?: string, by?: string): string {
     const flag = this.rules.follows('controlMessages');
     // Runs from before CONTROL_MESSAGES: a pause in needs_attention did nothing.
     if (!flag && this.progress.state === 'needs_attention') return this.progress.state;
     this.progress.paused = true;
-    if (flag) this.report.recordLater('paused', this.controlKey('paused'), { reason, state: this.progress.state });
+    if (flag) this.report.recordLater('paused', this.controlKey('paused'), { reason, state: this.progress.state }, by);
     return 'paused';
   }
 
-  private resume(reason?: string): string {
+  private resume(reason?: string, by?: string): string {
     this.progress.paused = false;
-    if (this.rules.follows('controlMessages')) this.report.recordLater('resumed', this.controlKey('resumed'), { reason, state: this.progress.state });
+    if (this.rules.follows('controlMessages')) this.report.recordLater('resumed', this.controlKey('resumed'), { reason, state: this.progress.state }, by);
     return this.progress.state;
   }
 

@@ -25,16 +25,16 @@ export class Reporter {
    * `key` is unique within the run (the activity makes it the idempotency key). A write the store
    * refuses for the whole retry policy (an hour) is logged loudly, never fails the months-long loop.
    */
-  record(event: MaintainEvent, key: string, details: Record<string, unknown>): Promise<unknown> {
+  record(event: MaintainEvent, key: string, details: Record<string, unknown>, by?: string): Promise<unknown> {
     const { identityDomain, serviceName, requestedBy, ticket } = this.opts;
     return audit
-      .recordAudit({ key, occurredAt: new Date().toISOString(), operation: 'maintainService', identityDomain, serviceName, event, requestedBy, ticket, details })
+      .recordAudit({ key, occurredAt: new Date().toISOString(), operation: 'maintainService', identityDomain, serviceName, event, requestedBy: by ?? requestedBy, ticket, details })
       .catch((err: unknown) => log.error('audit event not written', { event, key, error: rootMessage(err) }));
   }
 
-  /** Records without waiting (a message handler); a write that fails for an hour is logged. */
-  recordLater(event: MaintainEvent, key: string, details: Record<string, unknown>): void {
-    this.writes.push(this.record(event, key, details));
+  /** Records without waiting (a message handler); a write that fails for an hour is logged. `by`: who sent the message. */
+  recordLater(event: MaintainEvent, key: string, details: Record<string, unknown>, by?: string): void {
+    this.writes.push(this.record(event, key, details, by));
   }
 
   notify(event: string, details: Record<string, unknown> = {}): void {

@@ -5,9 +5,10 @@
 import { CancellationScope, allHandlersFinished, condition, continueAsNew, log, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { AuditEventName } from '../../audit/types';
 import { SEARCH_ATTRIBUTES } from '../../shared/contract';
+import type { ControlChecks } from '../support/control';
 import { RunRules } from '../support/rules';
 import { rootMessage } from '../../shared/failures';
-import { rolloutProgressQuery, type RolloutProgress, type RolloutResult, type RollingPatchInput, type RollingPatchOptions, type ServicePatchState, type ServicePatchStatus } from '../../shared/patching';
+import { rolloutProgressQuery, type ControlRequest, type RolloutProgress, type RolloutResult, type RollingPatchInput, type RollingPatchOptions, type ServicePatchState, type ServicePatchStatus } from '../../shared/patching';
 import { audit, notifications } from '../activity-proxies';
 import { Notifier } from '../support/notifier';
 import { childStartEvents, overBudget } from './budget';
@@ -123,6 +124,7 @@ export class Rollout {
     readonly opts: RollingPatchOptions,
     carried: CarriedState | undefined,
     readonly compat: Compat,
+    checks?: ControlChecks<ControlRequest>,
   ) {
     this.s = carried ?? initialState(opts);
     if (carried) this.p.runsSoFar += 1;
@@ -135,7 +137,7 @@ export class Rollout {
     };
     this.notifier = notifier;
     setHandler(rolloutProgressQuery, () => this.p);
-    registerControls(this);
+    registerControls(this, checks);
     // Created in the root scope: learns of the workflow's cancellation while the run goes on shielded.
     // (Runs of the version before the shield did not listen: the cancellation ended whatever waited.)
     if (compat.cancelShield) CancellationScope.current().cancelRequested.catch((err: unknown) => this.onCancel(err));

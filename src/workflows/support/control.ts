@@ -3,7 +3,11 @@
 // no sense). One registration does both, so the two can never disagree.
 import { ApplicationFailure, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
 import { log, setHandler } from '@temporalio/workflow';
-import { FAILURE_TYPES } from '../../shared/failures';
+import type { ZodType, ZodTypeDef } from 'zod';
+import { FAILURE_TYPES, rootMessage } from '../../shared/failures';
+import { describeZodError } from '../../shared/schemas';
+import type { SenderCheck } from './requester';
+import type { RunRules } from './rules';
 
 /** Refuses an update (in its validator): nothing is written to history. */
 export function reject(message: string): never {
@@ -13,10 +17,21 @@ export function reject(message: string): never {
 export interface ControlHandler<A, R> {
   /** Why the request makes no sense now; undefined when it may run. */
   refuse(arg: A): string | undefined;
-  run(arg: A): R;
+  /** `by`: the sender, when it was checked (verified, or marked unverified). */
+  run(arg: A, by?: string): R;
 }
 
-export function onControl<A, R>(update: UpdateDefinition<R, [A]>, signal: SignalDefinition<[A]>, handler: ControlHandler<A, R>): void {
+/** What runs that check their control messages (support/rules.ts: checkedControlMessages) check. */
+export interface ControlChecks<A> {
+  rules: RunRules;
+  /** The argument: an update that fails it is refused naming the field, a signal ignored. */
+  schema: ZodType<A, ZodTypeDef, unknown>;
+  /** Who sends it: checked like a start of the workflow's operation (support/requester.ts). */
+  sender: SenderCheck;
+}
+
+export function onControl<A, R>(update: UpdateDefinition<R, [A]>, signal: SignalDefinition<[A]>, handler: ControlHandler<A, R>, checks?: ControlChecks<A>): void {
+  if (checks?.rules.follows('checkedControlMessages')) return onCheckedControl(update, signal, handler, checks);
   setHandler(update, (arg: A) => handler.run(arg), {
     validator: (arg: A) => {
       const why = handler.refuse(arg);
@@ -27,5 +42,45 @@ export function onControl<A, R>(update: UpdateDefinition<R, [A]>, signal: Signal
     const why = handler.refuse(arg);
     if (why) log.info('signal ignored', { signal: signal.name, why });
     else handler.run(arg);
+  });
+}
+
+const claimedBy = (arg: unknown) => (arg && typeof arg === 'object' && 'by' in arg && typeof arg.by === 'string' ? arg.by : undefined);
+
+/**
+ * The argument is checked first (no history for a refused update). Then the sender: a refused
+ * update fails with PermissionDenied, a refused signal is dropped, both audited by the check. Then,
+ * since the run went on while the check ran, whether the message still makes sense.
+ */
+function onCheckedControl<A, R>(update: UpdateDefinition<R, [A]>, signal: SignalDefinition<[A]>, handler: ControlHandler<A, R>, { schema, sender }: ControlChecks<A>): void {
+  const problem = (name: string, arg: unknown): string | undefined => {
+    const parsed = schema.safeParse(arg);
+    return parsed.success ? handler.refuse(parsed.data) : `invalid ${name} request: ${describeZodError(parsed.error)}`;
+  };
+  const validator = (arg: unknown) => {
+    const why = problem(update.name, arg);
+    if (why) reject(why);
+  };
+  setHandler(
+    update,
+    async (arg: A) => {
+      const by = await sender.verify(update.name, claimedBy(arg));
+      validator(arg);
+      return handler.run(schema.parse(arg), by);
+    },
+    { validator },
+  );
+  setHandler(signal, async (arg: A) => {
+    const invalid = problem(signal.name, arg);
+    if (invalid) return void log.info('signal ignored', { signal: signal.name, why: invalid });
+    let by: string;
+    try {
+      by = await sender.verify(signal.name, claimedBy(arg));
+    } catch (err) {
+      return void log.warn('signal refused', { signal: signal.name, why: rootMessage(err) });
+    }
+    const why = problem(signal.name, arg);
+    if (why) log.info('signal ignored', { signal: signal.name, why });
+    else handler.run(schema.parse(arg), by);
   });
 }

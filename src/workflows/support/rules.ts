@@ -12,8 +12,12 @@
 // command") and hang. Asked before any activity, a marker is always in the run's first task.
 import { patched } from '@temporalio/workflow';
 
-/** The patch id a run started on this code records. Bump it (and list the old one below) with the next rule change. */
-export const CURRENT_RULES = 'rules-2026-11';
+/**
+ * The patch id of each version of the rules, oldest first; a run started on this code records the
+ * last. The next rule change: add a version here and mark its changes with it in SINCE.
+ */
+export const RULE_VERSIONS = ['rules-2026-11', 'rules-2026-12'] as const;
+export const CURRENT_RULES = RULE_VERSIONS.at(-1)!;
 
 export const RULE_CHANGES = {
   /** Audit writes are local activities (regular activities before). */
@@ -56,18 +60,36 @@ export const RULE_CHANGES = {
   rolloutEventBudget: 'rollout-event-budget',
   /** rollingPatch: pending webhooks and audit writes are flushed before every continue-as-new. */
   rolloutFlushAll: 'rollout-flush-all',
+  /** Every operation verifies who asked, against the policy, before anything else (src/shared/identity.ts). */
+  verifiedRequester: 'verified-requester',
+  /** rollingPatch, maintainService: each control message's argument and sender are checked (support/control.ts). */
+  checkedControlMessages: 'checked-control-messages',
 } as const;
 export type RuleChange = keyof typeof RULE_CHANGES;
+
+/** The version that brought a change (index into RULE_VERSIONS); unlisted changes came with the first. */
+const SINCE: Partial<Record<RuleChange, number>> = { verifiedRequester: 1, checkedControlMessages: 1 };
 
 /** Changes the code before CURRENT_RULES asked for mid-run: runs started on it keep asking there. */
 const ASKED_MID_RUN: ReadonlySet<RuleChange> = new Set(['auditAsLocalActivity', 'readsAsLocalActivities', 'healthGateReadFirst', 'attentionWhenNoRecovery', 'backoffEveryFailedAction']);
 
+/** The version whose marker the run carries (-1: none, the run started before versions), newest first. */
+function versionOfRun(): number {
+  for (let v = RULE_VERSIONS.length - 1; v >= 0; v--) if (patched(RULE_VERSIONS[v]!)) return v;
+  return -1;
+}
+
 export class RunRules {
-  /** Whether this run started on this code. Must be constructed in the run's first activation, before any await. */
-  readonly current = patched(CURRENT_RULES);
+  /** The rules version this run follows. Must be constructed in the run's first activation, before any await. */
+  readonly version = versionOfRun();
+
+  /** Whether this run started on this code. */
+  get current(): boolean {
+    return this.version === RULE_VERSIONS.length - 1;
+  }
 
   follows(change: RuleChange): boolean {
-    if (this.current) return true;
+    if (this.version >= 0) return this.version >= (SINCE[change] ?? 0);
     return ASKED_MID_RUN.has(change) && patched(RULE_CHANGES[change]);
   }
 }
