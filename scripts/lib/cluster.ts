@@ -14,6 +14,7 @@ import { msToTs } from '@temporalio/common/lib/time';
 import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../src/shared/contract';
 import { ensureClusterBinaries, type ClusterBinaries } from '../temporal-server';
 import type { ClusterCertificates } from './certs';
+import { waitForTemporal } from './dev-server';
 import { startPrivatePostgres, type PrivatePostgres } from './postgres';
 import { REPO_ROOT, startProcess, startTs, type ManagedProcess } from './process';
 
@@ -202,30 +203,8 @@ async function startTemporalServer(
     echo: o.echo,
   });
   const address = `127.0.0.1:${o.portBase}`;
-  await waitForFrontend(address, o.connect, proc, 120_000);
+  await waitForTemporal(address, proc, 120_000, o.connect);
   return { address, portBase: o.portBase, process: proc };
-}
-
-/** Waits until the frontend answers GetSystemInfo (allowed without a token, but over TLS when the cluster has it). */
-async function waitForFrontend(address: string, connect: FrontendConnection, proc: ManagedProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError = '';
-  while (Date.now() < deadline) {
-    if (proc.child.exitCode !== null) throw new Error(`${proc.name} exited (code ${proc.child.exitCode}):\n${proc.output.slice(-20).join('\n')}`);
-    try {
-      const connection = await Connection.connect({ address, ...connect, connectTimeout: 1_000 });
-      try {
-        await connection.workflowService.getSystemInfo({});
-        return;
-      } finally {
-        await connection.close();
-      }
-    } catch (err) {
-      lastError = err instanceof Error ? err.message : String(err);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-  throw new Error(`Temporal at ${address} did not answer within ${timeoutMs} ms: ${lastError}`);
 }
 
 /** The namespace and the contract's search attributes (SQL visibility: registered per namespace). */

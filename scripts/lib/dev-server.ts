@@ -1,6 +1,6 @@
 // Starts `temporal server start-dev` for the local stack: SQLite persistence under .data/, the UI on,
 // the project's search attributes registered, and the UI pointed at the codec server.
-import { Connection } from '@temporalio/client';
+import { Connection, type ConnectionOptions } from '@temporalio/client';
 import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../src/shared/contract';
 import { ensureTemporalCli } from '../temporal-cli';
 import { bindHost, reachableHost } from './bind-host';
@@ -46,14 +46,17 @@ export async function startDevServer(options: DevServerOptions): Promise<{ proce
   return { process: proc, address, uiUrl: options.uiPort ? `http://${host}:${options.uiPort}` : undefined };
 }
 
-/** Waits until the frontend answers (SQLite start-up can take a few seconds on a small machine). */
-export async function waitForTemporal(address: string, proc?: ManagedProcess, timeoutMs = 60_000): Promise<void> {
+/**
+ * Waits until the frontend answers GetSystemInfo (SQLite start-up can take a few seconds on a small
+ * machine). `connect`: TLS and a token, for a cluster that wants them (GetSystemInfo needs no permission).
+ */
+export async function waitForTemporal(address: string, proc?: ManagedProcess, timeoutMs = 60_000, connect: Pick<ConnectionOptions, 'tls' | 'apiKey'> = {}): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = '';
   while (Date.now() < deadline) {
     if (proc && proc.child.exitCode !== null) throw new Error(`Temporal (${proc.name}) exited (code ${proc.child.exitCode}):\n${proc.output.slice(-20).join('\n')}`);
     try {
-      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      const connection = await Connection.connect({ address, ...connect, connectTimeout: 1_000 });
       try {
         await connection.workflowService.getSystemInfo({});
         return;
