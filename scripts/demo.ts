@@ -46,11 +46,12 @@ async function main(): Promise<void> {
   }
   if (stack && exitCode === 0) {
     // The worker has stopped, so the embedded audit store can be opened here.
-    const store = await openAuditStore(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : { pgliteDir: path.join(REPO_ROOT, '.data', 'audit') });
+    const dataDir = stack.env.DBAAS_DATA_DIR ?? path.join(REPO_ROOT, '.data');
+    const store = await openAuditStore(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : { pgliteDir: path.join(dataDir, 'audit') });
     const events = await store.query({ serviceName, limit: 20 });
     await store.close();
-    console.log(`Audit trail (last build): ${events.slice(-4).map((e) => e.event).join(' → ')}`);
-    console.log('Demo finished: the stack is stopped; its state is kept under .data/.');
+    console.log(`Audit trail (last build): ${events.slice(-4).map((e) => e.event).join(' → ')}, requested by ${events[0]?.requestedBy ?? '?'}`);
+    console.log(`Demo finished: the stack is stopped; its state is kept under ${path.relative(REPO_ROOT, dataDir) || '.'}/.`);
   }
   process.exit(exitCode);
 }
