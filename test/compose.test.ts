@@ -35,7 +35,7 @@ describe('docker-compose.yml', () => {
 
   it('runs two servers and the UI on the same configuration files as npm run cluster, with a healthcheck on every long-running service', () => {
     const resolved = yaml.load(compose(['config']).stdout) as {
-      services: Record<string, { command?: string[]; entrypoint?: string[]; volumes?: string[]; healthcheck?: unknown; ports?: string[]; environment?: Record<string, string> }>;
+      services: Record<string, { command?: string[]; entrypoint?: string[]; volumes?: string[]; healthcheck?: { test?: string[] }; restart?: string; ports?: string[]; environment?: Record<string, string> }>;
     };
     const deploy = path.join(root, 'scripts', 'cluster-config');
     for (const name of ['temporal-1', 'temporal-2', 'temporal-ui']) {
@@ -48,9 +48,16 @@ describe('docker-compose.yml', () => {
     expect(cluster).toContain("'--config', 'config', '--env', 'cluster'");
     expect(cluster).toContain("'--config', 'ui', '--env', 'cluster'");
     for (const [name, svc] of Object.entries(resolved.services)) {
-      if (!['temporal-schema', 'temporal-setup'].includes(name)) expect(svc.healthcheck, name).toBeDefined();
+      if (!['temporal-schema', 'temporal-setup'].includes(name)) {
+        expect(svc.healthcheck, name).toBeDefined();
+        expect(svc.restart, `${name} restarts`).toMatch(/unless-stopped|always|on-failure/);
+      }
       for (const port of svc.ports ?? []) expect(port, `${name} publishes only on loopback`).toMatch(/^127\.0\.0\.1:/);
     }
+    // The services of this project answer their own health endpoints (src/worker/health.ts, the codec server, the simulator).
+    expect(resolved.services['worker-1']!.healthcheck!.test!.join(' ')).toContain(`127.0.0.1:${resolved.services['worker-1']!.environment!.DBAAS_HEALTH_PORT}/readyz`);
+    expect(resolved.services.codec!.healthcheck!.test!.join(' ')).toContain('/livez');
+    expect(resolved.services.simulator!.healthcheck!.test!.join(' ')).toContain('/__sim/health');
     expect(resolved.services['worker-1']!.environment!.TEMPORAL_ADDRESS).toBe('temporal-1:7233');
     expect(resolved.services['worker-2']!.environment!.TEMPORAL_ADDRESS).toBe('temporal-2:7233');
   });

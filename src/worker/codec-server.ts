@@ -141,6 +141,8 @@ export function createCodecServer(options: CodecServerOptions): http.Server | ht
       res.setHeader('Access-Control-Allow-Headers', ALLOWED_HEADERS);
       res.setHeader('Access-Control-Max-Age', '600');
     }
+    // Liveness for orchestrators: no token, no payload, nothing decoded.
+    if (req.method === 'GET' && req.url === '/livez') return void res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"status":"alive"}');
     const route = routeOf(req.url);
     if (!route) throw new Refusal(404, 'POST /encode or /decode');
     // A browser page of another origin is refused outright (also against DNS rebinding, where the page

@@ -34,6 +34,9 @@ const envSchema = z.object({
   /** Workflows kept in the worker's cache (memory against replay cost); default: the SDK's, sized from the heap. */
   DBAAS_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
   DBAAS_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(1000),
+  /** GET /livez and /readyz on this port (absent: no health server); DBAAS_HEALTH_HOST (127.0.0.1) where. */
+  DBAAS_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  DBAAS_HEALTH_HOST: z.string().min(1).default('127.0.0.1'),
   DBAAS_POLL_FLOOR_MS: z.coerce.number().int().min(10).max(60_000).default(200),
   DBAAS_POLL_CAP_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   DBCS_BASE_URL: z.string().url('must be a URL such as https://dbaas.oraclecloud.com').default('http://127.0.0.1:9080'),
@@ -74,6 +77,8 @@ export interface WorkerConfig {
   maxCachedWorkflows?: number;
   /** Job waits hold an activity slot for the job's whole duration, so this bounds concurrent jobs. */
   maxConcurrentActivities: number;
+  /** Where the health endpoints listen; absent: none. */
+  health?: { port: number; host: string };
   /** First interval (and floor) and ceiling of job and status polls, ms. */
   poll: { floorMs: number; capMs: number };
   dbcs: { baseUrl: string; username: string; password: string; caFile?: string };
@@ -179,6 +184,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     workflowBundlePath: e.DBAAS_WORKFLOW_BUNDLE,
     maxCachedWorkflows: e.DBAAS_MAX_CACHED_WORKFLOWS,
     maxConcurrentActivities: e.DBAAS_MAX_CONCURRENT_ACTIVITIES,
+    health: e.DBAAS_HEALTH_PORT === undefined ? undefined : { port: e.DBAAS_HEALTH_PORT, host: e.DBAAS_HEALTH_HOST },
     poll: { floorMs: e.DBAAS_POLL_FLOOR_MS, capMs: e.DBAAS_POLL_CAP_MS },
     dbcs,
     audit: e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : { pgliteDir: path.join(e.DBAAS_DATA_DIR, 'audit') },

@@ -10,6 +10,7 @@ import { DbcsClient } from '../cloud/client';
 import { tokenVerifier } from '../auth/tokens';
 import type { RequesterCheckConfig } from '../activities/requester';
 import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from './bundle';
+import { startHealthServer, type ReadinessCheck } from './health';
 import { codecFor, loadCodecKeys, type EncryptionCodec } from './codec';
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from './config';
 import { dropEmptyEnvironmentVariables } from './env';
@@ -49,15 +50,32 @@ export async function runWorker(config: WorkerConfig, extras: WorkerExtras = {})
       maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
       ...(config.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: config.maxCachedWorkflows } : {}),
     });
+    const health = config.health && (await startHealthServer({ ...config.health, checks: readinessChecks(worker, connection, audit) }));
     const auditWhere = audit.kind === 'pglite' ? `embedded PGlite under ${config.dataDir}/audit` : 'PostgreSQL (DATABASE_URL)';
     // Tests and scripts wait for this line.
     const requesters = config.requesters.mode === 'development' ? 'DEVELOPMENT mode: unsigned requests run (recorded as unverified)' : 'requests verified';
     console.log(`dbaas worker ready: task queue "${config.taskQueue}", namespace "${config.temporal.namespace}" at ${config.temporal.address}; DBCS ${config.dbcs.baseUrl}; audit in ${auditWhere}; ${requesters}`);
-    await worker.run(); // resolves after SIGINT/SIGTERM, once in-flight tasks have drained
+    if (health) console.log(`health: ${health.url}/livez, ${health.url}/readyz`);
+    try {
+      await worker.run(); // resolves after SIGINT/SIGTERM, once in-flight tasks have drained
+    } finally {
+      await health?.close();
+    }
     console.log('dbaas worker stopped');
   } finally {
     await Promise.allSettled([audit.close(), cloud.close(), connection.close()]);
   }
+}
+
+/** Ready: Temporal answers, the worker is polling, the audit store answers a read. */
+function readinessChecks(worker: Worker, connection: NativeConnection, audit: AuditStore): Record<string, ReadinessCheck> {
+  return {
+    temporal: async () => void (await connection.workflowService.getSystemInfo({})),
+    polling: async () => {
+      if (worker.getState() !== 'RUNNING') throw new Error(`the worker is ${worker.getState()}`);
+    },
+    auditStore: async () => void (await audit.query({ limit: 1 })),
+  };
 }
 
 function requesterCheck(config: WorkerConfig, codec: EncryptionCodec): RequesterCheckConfig {
