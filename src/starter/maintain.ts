@@ -1,4 +1,5 @@
 // `dbaas maintain attach|detach|status|scale|pause|resume|list`: keeping services at their desired state.
+import { operationSummary } from '../shared/summaries';
 import os from 'node:os';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from '../shared/contract';
@@ -82,7 +83,7 @@ export async function maintainAttachCommand(service: string, options: MaintainOp
   const workflowId = maintainWorkflowId(identityDomain, service);
   const t = await connectTemporal();
   try {
-    await t.client.workflow.start('maintainService', { taskQueue: t.taskQueue, workflowId, args: [input], workflowIdConflictPolicy: 'FAIL' });
+    await t.client.workflow.start('maintainService', { taskQueue: t.taskQueue, workflowId, args: [input], workflowIdConflictPolicy: 'FAIL', staticSummary: operationSummary('maintainService', input) });
     console.log(options.json ? JSON.stringify({ workflowId, status: 'attached' }) : `Maintaining [${service}] (workflow ${workflowId}); dbaas maintain status ${service} --domain ${identityDomain}`);
     return EXIT.ok;
   } catch (err) {

@@ -1,4 +1,5 @@
 // `dbaas patch plan|start|status|pause|resume|approve|abort`: rolling patches from the CLI.
+import { operationSummary } from '../shared/summaries';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
@@ -186,7 +187,7 @@ export async function patchStartCommand(options: PatchOptions): Promise<number> 
   try {
     let handle;
     try {
-      handle = await t.client.workflow.start('rollingPatch', { taskQueue: t.taskQueue, workflowId, args: [input], workflowIdConflictPolicy: 'FAIL' });
+      handle = await t.client.workflow.start('rollingPatch', { taskQueue: t.taskQueue, workflowId, args: [input], workflowIdConflictPolicy: 'FAIL', staticSummary: operationSummary('rollingPatch', input) });
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) throw new CliError(`a rollout of ${patchId} in [${identityDomain}] is already running: dbaas patch status ${workflowId}`, EXIT.busy);
       throw err;

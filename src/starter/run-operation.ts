@@ -3,6 +3,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { parseServiceWorkflowId, SEARCH_ATTRIBUTES, serviceWorkflowId, type Operation } from '../shared/contract';
 import { CliError, EXIT, exitCodeOf } from './exit-codes';
+import { operationSummary } from '../shared/summaries';
 import { connectTemporal, type CliTemporal } from './temporal';
 import { watchWorkflow } from './watch';
 
@@ -43,6 +44,7 @@ export async function runOperation(
         workflowId,
         args: [input],
         workflowIdConflictPolicy: 'FAIL',
+        staticSummary: operationSummary(operation, input),
         typedSearchAttributes: [
           { key: SEARCH_ATTRIBUTES.serviceName, value: target.serviceName },
           { key: SEARCH_ATTRIBUTES.identityDomain, value: target.identityDomain },

@@ -4,8 +4,9 @@
 // keep failing, is marked needs_attention (contacts told once) and retried only after a back-off.
 // Runs for months: continues as new when Temporal suggests it, carrying desired state, counters and
 // pending requests. The rules live in ./maintain/ (plan and policy are pure; Maintainer holds the state).
-import { condition, continueAsNew, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { SEARCH_ATTRIBUTES } from '../shared/contract';
+import type { MaintainProgress } from '../shared/maintain';
 import { maintainServiceInputSchema, type CarriedMaintainProgress, type MaintainResult, type MaintainServiceInput } from '../shared/maintain';
 import { Maintainer } from './maintain/maintainer';
 import { validateInput } from './operation';
@@ -25,6 +26,7 @@ export async function maintainService(input: MaintainServiceInput, carried?: Car
 
   while (!m.detached) {
     if ((await m.pass()) === 'deleted') return { ended: 'deleted', progress: m.progress };
+    showDetails(m.progress);
     await condition(() => m.detached, opts.passIntervalSeconds * 1000);
     if (!m.detached && workflowInfo().continueAsNewSuggested) {
       await m.settle();
@@ -33,4 +35,11 @@ export async function maintainService(input: MaintainServiceInput, carried?: Car
     }
   }
   return m.endDetached();
+}
+
+/** "maintaining · pass 42: Running, no drift" in the UI (no history: a query answers it). */
+function showDetails(p: MaintainProgress): void {
+  const last = p.lastPass;
+  const pass = last ? ` · pass ${last.pass}: ${last.observed?.status ?? 'not seen'}, ${last.drift.length ? `drift ${last.drift.join(', ')}` : 'no drift'}${last.action ? `, ${last.action} ${last.outcome ?? ''}`.trimEnd() : ''}` : '';
+  setCurrentDetails(`${p.state}${p.paused ? ' (paused)' : ''}${pass}`);
 }

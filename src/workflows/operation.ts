@@ -1,6 +1,6 @@
 // What every service operation workflow shares: input validation, the progress query, search
 // attributes, audit events and compensations (saga), so each workflow file reads as its steps only.
-import { ApplicationFailure, CancellationScope, isCancellation, log, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, isCancellation, log, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ZodType, ZodTypeDef } from 'zod';
 import type { AuditEventName } from '../audit/types';
 import { SEARCH_ATTRIBUTES, type Operation } from '../shared/contract';
@@ -75,6 +75,7 @@ export class ServiceOperation {
     this.progress.steps.push({ name, startedAt: now });
     this.progress.step = name;
     this.progress.updatedAt = now;
+    this.showDetails();
     try {
       const result = await fn();
       return result;
@@ -88,6 +89,7 @@ export class ServiceOperation {
   noteJob(jobId: string, messages: string[] = []): void {
     if (!this.jobIds.includes(jobId)) this.jobIds.push(jobId);
     this.progress.jobId = jobId;
+    this.showDetails();
     if (messages.length > 0) this.progress.messages = messages.slice(-10);
     this.progress.updatedAt = new Date().toISOString();
   }
@@ -189,6 +191,13 @@ export class ServiceOperation {
     if (last && !last.endedAt) Object.assign(last, { endedAt: now, outcome: 'ok' });
     this.progress.state = 'succeeded';
     this.progress.updatedAt = now;
+    this.showDetails();
+  }
+
+  /** "running · step waitForCreateJob · job 10001" in the UI (no history: a query answers it). */
+  private showDetails(): void {
+    const { state, step, jobId } = this.progress;
+    setCurrentDetails(`${state} · step ${step}${jobId ? ` · job ${jobId}` : ''}`);
   }
 
   /**
@@ -203,6 +212,7 @@ export class ServiceOperation {
     const ending = { failedStep, cause, type };
     const message = await CancellationScope.nonCancellable(() => (this.rules.follows('undoBeforeAudit') ? this.undoThenAudit(ending) : this.auditThenUndo(ending)));
     this.progress.updatedAt = new Date().toISOString();
+    this.showDetails();
     throw ApplicationFailure.create({
       message,
       type: this.progress.state === 'rolled_back' ? FAILURE_TYPES.operationRolledBack : type,

@@ -43,7 +43,7 @@ async function plan(r: Rollout): Promise<boolean> {
 }
 
 async function runBatches(r: Rollout, input: RollingPatchInput): Promise<RolloutResult> {
-  r.p.state = 'running';
+  r.setState('running');
   const firstBatch = r.p.currentBatch;
   while (r.p.currentBatch < r.p.batches.length && !r.stopped) {
     // A run that took over a batch mid-way (busy services) goes on with it: its gate was passed.

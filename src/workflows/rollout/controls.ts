@@ -27,7 +27,7 @@ export function registerControls(r: Rollout, checks?: ControlChecks<ControlReque
     refuse: () => (r.halting ? `cannot resume: the rollout is ${stopping()}` : !p.paused ? `cannot resume: the rollout is not paused (${p.state})` : undefined),
     run: (req, by = req?.by) => {
       p.paused = false;
-      if (p.state === 'paused') p.state = 'running';
+      if (p.state === 'paused') r.setState('running');
       r.notifier.notify('resumed');
       r.audit('resumed', { batch: p.currentBatch, reason: req?.reason }, by);
       return p.state;
@@ -38,7 +38,7 @@ export function registerControls(r: Rollout, checks?: ControlChecks<ControlReque
     run: (req, by = req?.by) => {
       r.s.approvedBatches.push(p.currentBatch);
       p.awaitingApproval = false;
-      p.state = 'running';
+      r.setState('running');
       r.notifier.notify('approved', { by, batch: p.currentBatch });
       r.audit('approved', { batch: p.currentBatch, services: p.batches[p.currentBatch], reason: req?.reason }, by);
       return p.state;

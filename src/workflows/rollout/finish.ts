@@ -18,7 +18,7 @@ export async function finish(r: Rollout): Promise<RolloutResult> {
   const targets = r.opts.failurePolicy === 'rollback' && r.stopped ? [...s.patched].reverse() : [];
   if (targets.length > 0) await rollBack(r, targets);
   const ending: Ending = { cancelled: r.cancelled, aborted: s.aborted, stopReason: s.stopReason, rollbackTargets: targets.map((t) => t.serviceName), services: p.services };
-  p.state = finalState(ending);
+  r.setState(finalState(ending));
   p.reason = finalReason(ending);
   p.awaitingApproval = false;
   if (r.cancelled) r.audit('cancelled', { reason: p.reason, counts: p.counts, ...servicesByState(r) });
@@ -27,7 +27,7 @@ export async function finish(r: Rollout): Promise<RolloutResult> {
 }
 
 async function rollBack(r: Rollout, targets: CarriedState['patched']): Promise<void> {
-  r.p.state = 'rolling_back';
+  r.setState('rolling_back');
   const services = targets.map((t) => t.serviceName);
   r.notifier.notify('rolling_back', { services });
   r.audit('rolling_back', { services, reason: r.s.stopReason });

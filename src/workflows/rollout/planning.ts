@@ -29,7 +29,7 @@ export async function planRollout(r: Rollout): Promise<boolean> {
   r.s.expectedDurationMinutes = Math.round(p.batches.length * (opts.estimatedPatchMinutes * maxNodes + opts.soakSeconds / 60));
   p.eta = new Date(Date.now() + r.s.expectedDurationMinutes * 60_000).toISOString();
   if (opts.precheckPolicy === 'stop' && !stopOnPrecheck(r, failed, fleet.missing)) return false;
-  p.state = opts.dryRun ? 'planned' : 'running';
+  r.setState(opts.dryRun ? 'planned' : 'running');
   return !opts.dryRun;
 }
 
@@ -94,7 +94,7 @@ function stopOnPrecheck(r: Rollout, failed: PrecheckResult[], missing: string[])
     for (const [name, st] of Object.entries(p.services)) if (st.state === 'pending') r.setService(name, { state: 'skipped' });
   } else if (missing.length > 0) s.stopReason = `unknown services: ${missing.join(', ')}`;
   else return true;
-  p.state = 'halted';
+  r.setState('halted');
   p.reason = s.stopReason;
   // Unknown services were never announced as a finish; kept so, for the histories of such runs.
   if (failed.length > 0) r.notifier.notify('finished', { reason: s.stopReason });

@@ -2,13 +2,13 @@
 // query), per-service updates, webhooks, rollout-level audit events, whether a stop was asked for
 // (abort, failures, workflow cancellation) and continue-as-new. Message handlers (controls.ts) only
 // change this state; the main loop (rollingPatch.ts) waits on it and acts.
-import { CancellationScope, allHandlersFinished, condition, continueAsNew, log, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, allHandlersFinished, condition, continueAsNew, log, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { AuditEventName } from '../../audit/types';
 import { SEARCH_ATTRIBUTES } from '../../shared/contract';
 import type { ControlChecks } from '../support/control';
 import { RunRules } from '../support/rules';
 import { rootMessage } from '../../shared/failures';
-import { rolloutProgressQuery, type ControlRequest, type RolloutProgress, type RolloutResult, type RollingPatchInput, type RollingPatchOptions, type ServicePatchState, type ServicePatchStatus } from '../../shared/patching';
+import { rolloutProgressQuery, type ControlRequest, type RolloutProgress, type RolloutState, type RolloutResult, type RollingPatchInput, type RollingPatchOptions, type ServicePatchState, type ServicePatchStatus } from '../../shared/patching';
 import { audit, notifications } from '../activity-proxies';
 import { Notifier } from '../support/notifier';
 import { childStartEvents, overBudget } from './budget';
@@ -175,6 +175,20 @@ export class Rollout {
     const counts: Partial<Record<ServicePatchState, number>> = {};
     for (const st of Object.values(this.p.services)) counts[st.state] = (counts[st.state] ?? 0) + 1;
     this.p.counts = counts;
+    this.showDetails();
+  }
+
+  /** Sets the rollout's state, and what the UI shows as the run's current details. */
+  setState(state: RolloutState): void {
+    this.p.state = state;
+    this.showDetails();
+  }
+
+  /** "batch 2/5 · awaiting_approval · patched 4, failed 0, pending 6" in the UI (no history: a query answers it). */
+  showDetails(): void {
+    const { state, currentBatch, batches, counts } = this.p;
+    const tally = Object.entries(counts).map(([k, n]) => `${k} ${n}`).join(', ');
+    setCurrentDetails(`batch ${Math.min(currentBatch + 1, batches.length)}/${batches.length} · ${state}${tally ? ` · ${tally}` : ''}`);
   }
 
   /** A rollout-level audit event (serviceName `*`): written in the background, awaited by flush. */

@@ -38,11 +38,11 @@ async function waitForWindow(r: Rollout): Promise<boolean> {
     return false;
   }
   if (opensAt <= Date.now()) return true;
-  r.p.state = 'waiting_window';
+  r.setState('waiting_window');
   r.p.waitingUntil = new Date(opensAt).toISOString();
   await condition(() => r.halting, opensAt - Date.now());
   r.p.waitingUntil = undefined;
-  r.p.state = 'running';
+  r.setState('running');
   return !r.halting;
 }
 
@@ -57,26 +57,26 @@ export async function windowOpenBefore(r: Rollout, deadline: number): Promise<'o
   if (opensAt === undefined || opensAt > deadline) return 'late';
   if (opensAt <= Date.now()) return 'open';
   const before = r.p.state;
-  r.p.state = 'waiting_window';
+  r.setState('waiting_window');
   r.p.waitingUntil = new Date(opensAt).toISOString();
   await condition(() => r.halting, opensAt - Date.now());
   r.p.waitingUntil = undefined;
-  if (r.p.state === 'waiting_window') r.p.state = before;
+  if (r.p.state === 'waiting_window') r.setState(before);
   return r.halting ? 'halted' : 'open';
 }
 
 async function waitForApproval(r: Rollout): Promise<void> {
   const b = r.p.currentBatch;
-  r.p.state = 'awaiting_approval';
+  r.setState('awaiting_approval');
   r.p.awaitingApproval = true;
   r.notifier.notify('awaiting_approval', { batch: b, services: r.p.batches[b] });
   await condition(() => !r.p.awaitingApproval || r.halting);
-  if (!r.halting) r.p.state = 'running';
+  if (!r.halting) r.setState('running');
 }
 
 /** Holds the run while paused (a pause asked for during a batch takes effect after it). */
 export async function waitWhilePaused(r: Rollout): Promise<void> {
-  r.p.state = 'paused';
+  r.setState('paused');
   await condition(() => !r.p.paused || r.halting);
-  if (!r.halting) r.p.state = 'running';
+  if (!r.halting) r.setState('running');
 }
