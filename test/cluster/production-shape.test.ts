@@ -1,8 +1,8 @@
 // The production shape: two temporal-server processes in one ring on PostgreSQL (npm run cluster's
 // parts), two worker processes (one per frontend), the simulator over real HTTP. Operations reach
 // the right terminal state while a server process is SIGKILLed, PostgreSQL restarts and a worker dies.
-import net from 'node:net';
 import { Client, Connection, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { freePortBases } from '../helpers/cluster-ports';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, startClusterWorker, type Cluster } from '../../scripts/lib/cluster';
 import type { ManagedProcess } from '../../scripts/lib/process';
@@ -27,23 +27,6 @@ let connection: Connection;
 let client: Client;
 let audit: AuditStore;
 
-/** A port base whose neighbours the server uses (base..base+10, base-300..base-294) are all free, and none of another's (`other`). */
-async function freePortBase(other?: number): Promise<number> {
-  const isFree = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const s = net.createServer().once('error', () => resolve(false));
-      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-  for (;;) {
-    // Membership ports are stored as smallint: everything stays below 32768.
-    const base = 10_300 + Math.floor(Math.random() * 380) * 50;
-    // Two bases 300 apart would give one server's membership ports to the other's frontend.
-    if (other !== undefined && Math.abs(base - other) <= 320) continue;
-    const ports = [...Array.from({ length: 11 }, (_, i) => base + i), ...Array.from({ length: 7 }, (_, i) => base - 300 + i)];
-    if ((await Promise.all(ports.map(isFree))).every(Boolean)) return base;
-  }
-}
-
 function startWorker(index: number): Promise<ManagedProcess> {
   return startClusterWorker(cluster, index, { taskQueue: TASK_QUEUE, dbcs: { url: sim.url, username: SIM_USER, password: SIM_PASSWORD }, codecKeyFile: TEST_CODEC_KEY_FILE, echo: process.env.CLUSTER_ECHO === '1' });
 }
@@ -60,8 +43,7 @@ const events = async (handle: WorkflowHandleWithFirstExecutionRunId) =>
 const stepOf = (handle: WorkflowHandle) => handle.query(progressQuery).then((p) => p.step);
 
 beforeAll(async () => {
-  const first = await freePortBase();
-  const bases: [number, number] = [first, await freePortBase(first)];
+  const bases = (await freePortBases(2)) as [number, number];
   cluster = await startCluster({ portBases: bases, echo: process.env.CLUSTER_ECHO === '1' });
   sim = await startSimulator({ jobDurationMs: { create: 1500, delete: 800, scale: 1500, precheck: 300, patch: 2000 } });
   workers = await Promise.all([startWorker(0), startWorker(1)]);

@@ -9,6 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { freePortBases } from '../helpers/cluster-ports';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCertificates, type ClusterCertificates } from '../../scripts/lib/certs';
 import { clusterClientEnv, registerNamespace, startCluster, startClusterWorker, type Cluster } from '../../scripts/lib/cluster';
@@ -39,24 +40,6 @@ let sim: DbcsSimulator;
 let worker: Promise<ManagedProcess>;
 const tokens = { admin: '', write: '', read: '', worker: '' };
 const closers: (() => Promise<unknown>)[] = [];
-
-/**
- * A port base whose neighbours (base..base+10, base-300..base-294) are free. Bases are 25 off those of
- * production-shape.test.ts (multiples of 50 from 10,300), so the two files never ask for the same ports.
- */
-async function freePortBase(): Promise<number> {
-  const isFree = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const s = net.createServer().once('error', () => resolve(false));
-      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-  for (;;) {
-    // Membership ports are stored as smallint: everything stays below 32768.
-    const base = 10_325 + Math.floor(Math.random() * 380) * 50;
-    const ports = [...Array.from({ length: 11 }, (_, i) => base + i), ...Array.from({ length: 7 }, (_, i) => base - 300 + i)];
-    if ((await Promise.all(ports.map(isFree))).every(Boolean)) return base;
-  }
-}
 
 /** The issuer's JWKS over HTTP: the servers fetch the token signing keys from it. */
 async function serveJwks(file: string): Promise<{ server: http.Server; url: string }> {
@@ -130,12 +113,8 @@ beforeAll(async () => {
   tokens.worker = await token('dbaas-worker', ['default:write']);
   const served = await serveJwks(issuer.jwksFile);
   jwks = served.server;
-  portBases = [await freePortBase()];
-  // Two bases 300 apart would collide (one's membership ports are the other's frontend ports).
-  while (portBases.length < 2) {
-    const base = await freePortBase();
-    if (Math.abs(base - portBases[0]!) > 350) portBases.push(base);
-  }
+  // 25 off production-shape.test.ts's bases, so the two files never ask for the same ports.
+  portBases = await freePortBases(2, 25);
   cluster = await startCluster({ portBases, tls: certs, authorization: { jwksUri: served.url, audience: AUDIENCE, adminToken: tokens.admin }, echo });
   sim = await startSimulator();
   // Bundling the workflows takes a while: the connection checks below run meanwhile.

@@ -53,34 +53,38 @@ const claimedBy = (arg: unknown) => (arg && typeof arg === 'object' && 'by' in a
  * since the run went on while the check ran, whether the message still makes sense.
  */
 function onCheckedControl<A, R>(update: UpdateDefinition<R, [A]>, signal: SignalDefinition<[A]>, handler: ControlHandler<A, R>, { schema, sender }: ControlChecks<A>): void {
-  const problem = (name: string, arg: unknown): string | undefined => {
+  /** The parsed argument, or why the message makes no sense (now: the run goes on while the sender is checked). */
+  const check = (name: string, arg: unknown): { arg: A } | { why: string } => {
     const parsed = schema.safeParse(arg);
-    return parsed.success ? handler.refuse(parsed.data) : `invalid ${name} request: ${describeZodError(parsed.error)}`;
+    if (!parsed.success) return { why: `invalid ${name} request: ${describeZodError(parsed.error)}` };
+    const why = handler.refuse(parsed.data);
+    return why ? { why } : { arg: parsed.data };
   };
   const validator = (arg: unknown) => {
-    const why = problem(update.name, arg);
-    if (why) reject(why);
+    const checked = check(update.name, arg);
+    if ('why' in checked) reject(checked.why);
   };
   setHandler(
     update,
     async (arg: A) => {
       const by = await sender.verify(update.name, claimedBy(arg));
-      validator(arg);
-      return handler.run(schema.parse(arg), by);
+      const checked = check(update.name, arg);
+      if ('why' in checked) reject(checked.why);
+      return handler.run(checked.arg, by);
     },
     { validator },
   );
   setHandler(signal, async (arg: A) => {
-    const invalid = problem(signal.name, arg);
-    if (invalid) return void log.info('signal ignored', { signal: signal.name, why: invalid });
+    const first = check(signal.name, arg);
+    if ('why' in first) return void log.info('signal ignored', { signal: signal.name, why: first.why });
     let by: string;
     try {
       by = await sender.verify(signal.name, claimedBy(arg));
     } catch (err) {
       return void log.warn('signal refused', { signal: signal.name, why: rootMessage(err) });
     }
-    const why = problem(signal.name, arg);
-    if (why) log.info('signal ignored', { signal: signal.name, why });
-    else handler.run(schema.parse(arg), by);
+    const checked = check(signal.name, arg);
+    if ('why' in checked) log.info('signal ignored', { signal: signal.name, why: checked.why });
+    else handler.run(checked.arg, by);
   });
 }
