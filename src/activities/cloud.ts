@@ -10,6 +10,7 @@ import type { ServiceSpec, ServiceSummary } from '../shared/schemas';
 import { classified, FAILURE_TYPES, toFailure } from './failures';
 import { pollUntil, realClock, waitTimedOut, type PollClock, type PollOptions, type PollState } from './polling';
 import { isOwnCreate } from './create-adoption';
+import { recordJobWait } from './job-metrics';
 
 export interface ServiceRef {
   identityDomain: string;
@@ -292,7 +293,9 @@ export function createCloudActivities(client: DbcsClient, polling: PollSettings 
             const log = await client.jobMessages(identityDomain, jobId).catch(() => []);
             job = { ...job, messages: [...job.messages, ...log] };
           }
-          return { done: true, value: { ...outcomeOf(jobId, job), polls: s.polls, waitedMs: clock.now() - s.startedAt }, detail };
+          const outcome = outcomeOf(jobId, job);
+          recordJobWait(requestName, outcome.jobStatus === 'Succeeded' ? 'succeeded' : 'failed', clock.now() - s.startedAt);
+          return { done: true, value: { ...outcome, polls: s.polls, waitedMs: clock.now() - s.startedAt }, detail };
         },
         (err, s) => {
           if (err instanceof CloudApiError && err.isNotFound) return clock.now() - s.startedAt > JOB_NOT_FOUND_GRACE_MS;
@@ -304,6 +307,7 @@ export function createCloudActivities(client: DbcsClient, polling: PollSettings 
             ms: limitMs,
             onExpiry: (s, waitedMs) => {
               const service = serviceName ?? s.detail?.serviceName;
+              recordJobWait(requestName, 'timed_out', waitedMs);
               throw waitTimedOut(`${requestName} job ${jobId} ${service ? `of service [${service}]` : `in domain [${identityDomain}]`} to end`, waitedMs, limitMs, lastSeenJob(s));
             },
           },

@@ -1,6 +1,7 @@
 // DBCS REST API v1.1 client (reference/dbcs-api.md §1-2): undici with keep-alive and timeouts,
 // zod-validated answers, and errors that say what the API answered and whether a retry can help.
 import { readFileSync } from 'node:fs';
+import { SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
 import { Agent, request, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { ZodType, ZodTypeDef } from 'zod';
 import { CloudApiError, isRetryableStatus, parseRetryAfter } from './errors';
@@ -52,7 +53,15 @@ export interface DbcsClientOptions {
   connections?: number;
   /** The most of a body the client reads (default DEFAULT_MAX_RESPONSE_BYTES). */
   maxResponseBytes?: number;
+  /** Told of every call once it has an answer (or none): the worker counts them (telemetry/metrics.ts). */
+  observe?: ApiCallObserver;
 }
+
+/** One finished call: its method, the HTTP status (undefined when no answer came) and how long it took. */
+export type ApiCallObserver = (call: { method: string; status?: number; durationMs: number }) => void;
+
+// Spans of the DBCS calls: children of the activity's span when tracing is on, no-ops otherwise.
+const tracer = trace.getTracer('dbaas-orchestrator/dbcs-client');
 
 interface CallOptions<T> {
   operation: string;
@@ -71,9 +80,11 @@ export class DbcsClient {
   /** The API user: the `created_by` of what this client creates. */
   readonly username: string;
   private readonly maxResponseBytes: number;
+  private readonly observe?: ApiCallObserver;
 
   constructor(options: DbcsClientOptions) {
     this.base = new URL(options.baseUrl);
+    this.observe = options.observe;
     this.username = options.username;
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.authorization = `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`;
@@ -259,14 +270,36 @@ export class DbcsClient {
     return { requestName: decodedSegment(m[1]!, location, operation), jobId: decodedSegment(m[2]!, location, operation), location };
   }
 
-  private async call<T = unknown>(opts: CallOptions<T>): Promise<{ status: number; body: T; location?: string }> {
+  /** One API call as a client span (W3C trace context sent along), observed once it ends. */
+  private call<T = unknown>(opts: CallOptions<T>): Promise<{ status: number; body: T; location?: string }> {
     const url = new URL(this.base.pathname.replace(/\/$/, '') + opts.path, this.base);
+    const attributes = { 'http.request.method': opts.method, 'url.full': url.href, 'server.address': url.hostname, 'dbcs.operation': opts.operation };
+    return tracer.startActiveSpan(`DBCS ${opts.method} ${opts.operation}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+      const startedAt = performance.now();
+      let status: number | undefined;
+      try {
+        const answer = await this.exchange(url, opts, (s) => (status = s));
+        span.setStatus({ code: SpanStatusCode.OK });
+        return answer;
+      } catch (err) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+        throw err;
+      } finally {
+        if (status !== undefined) span.setAttribute('http.response.status_code', status);
+        span.end();
+        this.observe?.({ method: opts.method, status, durationMs: performance.now() - startedAt });
+      }
+    });
+  }
+
+  private async exchange<T>(url: URL, opts: CallOptions<T>, answered: (status: number) => void): Promise<{ status: number; body: T; location?: string }> {
     const headers: Record<string, string> = {
       authorization: this.authorization,
       'x-id-tenant-name': opts.domain,
       accept: 'application/json',
     };
     if (opts.body !== undefined) headers['content-type'] = REQUEST_CONTENT_TYPE;
+    propagation.inject(context.active(), headers);
     let status: number;
     let text: string;
     let location: string | undefined;
@@ -281,6 +314,7 @@ export class DbcsClient {
         dispatcher: this.agent,
       });
       status = res.statusCode;
+      answered(status);
       const loc = res.headers.location;
       location = Array.isArray(loc) ? loc[0] : loc;
       retryAfter = res.headers['retry-after'];

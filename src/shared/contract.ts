@@ -25,3 +25,13 @@ export function parseServiceWorkflowId(workflowId: string): { identityDomain: st
   const m = /^svc:([^:]+):(.+)$/.exec(workflowId);
   return m ? { identityDomain: m[1]!, serviceName: m[2]! } : undefined;
 }
+
+/**
+ * What a workflow id says about its subject, for log lines and metric-free labels: the identity
+ * domain and the service (svc:, maintain:) or the rollout's patch (patch:). Empty for other ids.
+ */
+export function subjectOfWorkflowId(workflowId: string): { identityDomain?: string; serviceName?: string; patchId?: string } {
+  const m = /^(svc|maintain|patch):([^:]+):(.+)$/.exec(workflowId);
+  if (!m) return {};
+  return m[1] === 'patch' ? { identityDomain: m[2], patchId: m[3] } : { identityDomain: m[2], serviceName: m[3] };
+}

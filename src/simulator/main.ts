@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DbcsSimulator } from './server';
 import { describeZodError } from '../shared/schemas';
 import { dropEmptyEnvironmentVariables } from '../worker/env';
+import { createLogger } from '../worker/telemetry/logging';
 
 const envSchema = z.object({
   SIM_PORT: z.coerce.number().int().min(0).max(65535).default(9080),
@@ -24,6 +25,7 @@ export async function main(): Promise<void> {
     process.exit(2);
   }
   const env = parsed.data;
+  const logger = createLogger('simulator');
   let faults: unknown = {};
   try {
     faults = env.SIM_FAULTS ? JSON.parse(env.SIM_FAULTS) : {};
@@ -39,11 +41,11 @@ export async function main(): Promise<void> {
     jobDurationMs: { create: env.SIM_JOB_MS, delete: env.SIM_DELETE_JOB_MS ?? Math.ceil(env.SIM_JOB_MS / 2), scale: env.SIM_JOB_MS, control: env.SIM_JOB_MS },
     visibilityDelayMs: env.SIM_VISIBILITY_DELAY_MS,
     faults: faults as never,
-    log: env.SIM_QUIET === '1' ? undefined : (line) => console.log(`[simulator] ${line}`),
+    log: env.SIM_QUIET === '1' ? undefined : (line) => logger.info(line),
   });
   const url = await sim.listen();
-  // The first line is read by scripts and tests that start the simulator on port 0.
-  console.log(`DBCS simulator listening on ${url}`);
+  // Scripts wait for this line.
+  logger.info({ url }, `DBCS simulator listening on ${url}`);
   const stop = () => {
     void sim.close().then(() => process.exit(0));
   };

@@ -15,6 +15,7 @@ import { codecFor, loadCodecKeys, type CodecKeys, type EncryptionCodec } from '.
 import { codecServerConfigFromEnv, DEFAULT_MAX_BODY_BYTES, type CodecAuthConfig, type CodecServerConfig } from './codec-server-config';
 import { ConfigError } from './config';
 import { dropEmptyEnvironmentVariables } from './env';
+import { createLogger } from './telemetry/logging';
 
 export interface CodecServerOptions {
   keys: CodecKeys;
@@ -24,7 +25,8 @@ export interface CodecServerOptions {
   maxBodyBytes?: number;
   tls?: { cert: Buffer; key: Buffer };
   /** One line per refused request and per request served (who, what, how many payloads). */
-  log?: (line: string) => void;
+  /** Told of each request served and each refusal (the process's logger; tests leave it out). */
+  log?: (line: string, level?: 'info' | 'warn' | 'error') => void;
 }
 
 const REALM = 'dbaas-codec';
@@ -166,8 +168,8 @@ export function createCodecServer(options: CodecServerOptions): http.Server | ht
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     handle(req, res).catch((err: unknown) => {
       const refusal = err instanceof Refusal ? err : new Refusal(500, 'internal error');
-      if (!(err instanceof Refusal)) log(`codec: ${req.method} ${req.url}: ${err instanceof Error ? err.stack : String(err)}`);
-      else if (refusal.status !== 404) log(`codec: ${refusal.status} ${req.method} ${req.url} from ${req.socket.remoteAddress}: ${refusal.message}`);
+      if (!(err instanceof Refusal)) log(`codec: ${req.method} ${req.url}: ${err instanceof Error ? err.stack : String(err)}`, 'error');
+      else if (refusal.status !== 404) log(`codec: ${refusal.status} ${req.method} ${req.url} from ${req.socket.remoteAddress}: ${refusal.message}`, 'warn');
       if (refusal.status === 413) drainThenClose(req);
       if (res.headersSent) return void res.destroy();
       res.writeHead(refusal.status, { 'Content-Type': 'application/json', ...refusal.headers }).end(JSON.stringify({ message: refusal.message }));
@@ -229,10 +231,11 @@ if (require.main === module) {
     console.error(err instanceof ConfigError ? err.message : err);
     process.exit(2);
   }
-  startCodecServer({ ...config, log: (line) => console.log(line) }).then(
-    (s) => console.log(`codec server listening on ${s.url}; auth: ${describeAuth(config)}; CORS: ${config.allowedOrigins.join(', ')}; body limit ${config.maxBodyBytes} bytes`),
+  const logger = createLogger('codec-server');
+  startCodecServer({ ...config, log: (line, level = 'info') => logger[level](line) }).then(
+    (s) => logger.info({ url: s.url }, `codec server listening on ${s.url}; auth: ${describeAuth(config)}; CORS: ${config.allowedOrigins.join(', ')}; body limit ${config.maxBodyBytes} bytes`),
     (err: unknown) => {
-      console.error(`codec server: ${err instanceof Error ? err.message : String(err)}`);
+      logger.error(`codec server: ${err instanceof Error ? err.message : String(err)}`);
       process.exit(1);
     },
   );

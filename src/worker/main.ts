@@ -14,6 +14,8 @@ import { startHealthServer, type ReadinessCheck } from './health';
 import { codecFor, loadCodecKeys, type EncryptionCodec } from './codec';
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from './config';
 import { dropEmptyEnvironmentVariables } from './env';
+import { apiCallMetrics } from './telemetry/metrics';
+import { startWorkerTelemetry } from './telemetry/worker-telemetry';
 
 /** What a benchmark adds to the production worker: its own activities, a faster clock. */
 export interface WorkerExtras {
@@ -22,17 +24,22 @@ export interface WorkerExtras {
 }
 
 export async function runWorker(config: WorkerConfig, extras: WorkerExtras = {}): Promise<void> {
+  // First: the runtime takes our logger and metrics endpoint only if installed before any connection.
+  const telemetry = startWorkerTelemetry();
+  const log = telemetry.logger;
   // The current key encrypts; previous keys (after a rotation) still decrypt older history.
   const codec = codecFor(loadCodecKeys(process.env, config.dataDir));
   const audit = await openAuditStore(config.audit);
-  const cloud = new DbcsClient(config.dbcs);
+  const cloud = new DbcsClient({ ...config.dbcs, observe: apiCallMetrics(telemetry.meter) });
   const connection = await NativeConnection.connect({ address: config.temporal.address, tls: config.temporal.tls, apiKey: config.temporal.apiKey });
   try {
     const worker = await Worker.create({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.taskQueue,
-      ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH, interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES } }),
+      ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
+      interceptors: { ...telemetry.workerOptions.interceptors, ...(config.workflowBundlePath ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }) },
+      sinks: telemetry.workerOptions.sinks,
       activities: {
         ...createActivities({
           cloud,
@@ -54,16 +61,18 @@ export async function runWorker(config: WorkerConfig, extras: WorkerExtras = {})
     const auditWhere = audit.kind === 'pglite' ? `embedded PGlite under ${config.dataDir}/audit` : 'PostgreSQL (DATABASE_URL)';
     // Tests and scripts wait for this line.
     const requesters = config.requesters.mode === 'development' ? 'DEVELOPMENT mode: unsigned requests run (recorded as unverified)' : 'requests verified';
-    console.log(`dbaas worker ready: task queue "${config.taskQueue}", namespace "${config.temporal.namespace}" at ${config.temporal.address}; DBCS ${config.dbcs.baseUrl}; audit in ${auditWhere}; ${requesters}`);
-    if (health) console.log(`health: ${health.url}/livez, ${health.url}/readyz`);
+    log.info({ taskQueue: config.taskQueue, namespace: config.temporal.namespace, address: config.temporal.address }, `dbaas worker ready: task queue "${config.taskQueue}", namespace "${config.temporal.namespace}" at ${config.temporal.address}; DBCS ${config.dbcs.baseUrl}; audit in ${auditWhere}; ${requesters}`);
+    if (health) log.info(`health: ${health.url}/livez, ${health.url}/readyz`);
+    if (telemetry.metricsAddress) log.info(`metrics: http://${telemetry.metricsAddress}/metrics`);
+    if (telemetry.tracing.enabled) log.info('traces exported as the OTEL_* variables say');
     try {
       await worker.run(); // resolves after SIGINT/SIGTERM, once in-flight tasks have drained
     } finally {
       await health?.close();
     }
-    console.log('dbaas worker stopped');
+    log.info('dbaas worker stopped');
   } finally {
-    await Promise.allSettled([audit.close(), cloud.close(), connection.close()]);
+    await Promise.allSettled([audit.close(), cloud.close(), connection.close(), telemetry.shutdown()]);
   }
 }
 

@@ -10,6 +10,7 @@ import type { MaintainProgress } from '../shared/maintain';
 import { maintainServiceInputSchema, type CarriedMaintainProgress, type MaintainResult, type MaintainServiceInput } from '../shared/maintain';
 import { Maintainer } from './maintain/maintainer';
 import { validateInput } from './operation';
+import { showMaintainState } from './support/gauges';
 import { authorizeStart } from './support/requester';
 
 export async function maintainService(input: MaintainServiceInput, carried?: CarriedMaintainProgress): Promise<MaintainResult> {
@@ -25,8 +26,12 @@ export async function maintainService(input: MaintainServiceInput, carried?: Car
   opts.requestedBy = await authorizeStart(m.rules, { operation: 'maintainService', identityDomain: opts.identityDomain, target: opts.serviceName, ticket: opts.ticket, claimedBy: opts.requestedBy });
 
   while (!m.detached) {
-    if ((await m.pass()) === 'deleted') return { ended: 'deleted', progress: m.progress };
+    if ((await m.pass()) === 'deleted') {
+      showMaintainState(opts.identityDomain, opts.serviceName, 'deleted');
+      return { ended: 'deleted', progress: m.progress };
+    }
     showDetails(m.progress);
+    showMaintainState(opts.identityDomain, opts.serviceName, m.progress.state);
     await condition(() => m.detached, opts.passIntervalSeconds * 1000);
     if (!m.detached && workflowInfo().continueAsNewSuggested) {
       await m.settle();
@@ -34,6 +39,7 @@ export async function maintainService(input: MaintainServiceInput, carried?: Car
       if (!m.detached) return continueAsNew<typeof maintainService>({ ...input, requestedBy: opts.requestedBy }, m.progress);
     }
   }
+  showMaintainState(opts.identityDomain, opts.serviceName, 'detached');
   return m.endDetached();
 }
 

@@ -6,6 +6,7 @@ import { CancellationScope, allHandlersFinished, condition, continueAsNew, log, 
 import type { AuditEventName } from '../../audit/types';
 import { SEARCH_ATTRIBUTES } from '../../shared/contract';
 import type { ControlChecks } from '../support/control';
+import { showRolloutCounts } from '../support/gauges';
 import { RunRules } from '../support/rules';
 import { rootMessage } from '../../shared/failures';
 import { rolloutProgressQuery, type ControlRequest, type RolloutProgress, type RolloutState, type RolloutResult, type RollingPatchInput, type RollingPatchOptions, type ServicePatchState, type ServicePatchStatus } from '../../shared/patching';
@@ -189,6 +190,7 @@ export class Rollout {
     const { state, currentBatch, batches, counts } = this.p;
     const tally = Object.entries(counts).map(([k, n]) => `${k} ${n}`).join(', ');
     setCurrentDetails(`batch ${Math.min(currentBatch + 1, batches.length)}/${batches.length} · ${state}${tally ? ` · ${tally}` : ''}`);
+    showRolloutCounts(counts);
   }
 
   /** A rollout-level audit event (serviceName `*`): written in the background, awaited by flush. */

@@ -1,0 +1,22 @@
+// Gauges the workflows keep current for Prometheus (src/worker/telemetry/metrics.ts lists them).
+// No history: the SDK's workflow meter emits outside replay only.
+import { metricMeter, workflowInfo } from '@temporalio/workflow';
+import type { MaintainState } from '../../shared/maintain';
+import type { ServicePatchState } from '../../shared/patching';
+
+const ROLLOUT_STATES = ['pending', 'precheck_failed', 'excluded', 'waiting_busy', 'patching', 'patched', 'failed', 'rolling_back', 'rolled_back', 'rollback_failed', 'skipped'] as const satisfies readonly ServicePatchState[];
+const MAINTAIN_STATES = ['maintaining', 'needs_attention', 'detached', 'deleted'] as const satisfies readonly MaintainState[];
+
+const rolloutServices = metricMeter.createGauge('dbaas_rollout_services', 'int', undefined, 'Services of a rollout by state');
+const maintainedService = metricMeter.createGauge('dbaas_maintained_service', 'int', undefined, '1 for the current state of a maintained service, 0 for the others');
+
+/** Every state's count (0 for a state no service is in, so a series drops back when it empties). */
+export function showRolloutCounts(counts: Partial<Record<ServicePatchState, number>>): void {
+  const rollout = workflowInfo().workflowId;
+  for (const state of ROLLOUT_STATES) rolloutServices.set(counts[state] ?? 0, { rollout, state });
+}
+
+/** `sum by (state) (dbaas_maintained_service)` counts maintained services by state. */
+export function showMaintainState(identityDomain: string, service: string, current: MaintainState): void {
+  for (const state of MAINTAIN_STATES) maintainedService.set(state === current ? 1 : 0, { identity_domain: identityDomain, service, state });
+}
