@@ -5,12 +5,15 @@
 // Ports: Temporal 7233 and 7333 (+ neighbours), UI 8080, codec 8888, simulator 9080, PostgreSQL 55432.
 // All on 127.0.0.1; DBAAS_BIND_HOST moves the UI, the codec server and the simulator (the servers and
 // PostgreSQL stay on loopback). The UI has no login here, so the codec server runs with CODEC_AUTH=none.
+// Metrics: each server on base+20 (7253, 7353), each worker on 9465, 9466; Prometheus on 9090 scrapes
+// them all when a binary is at hand (PROMETHEUS_BIN or `prometheus` on PATH).
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { startCodecServer } from '../src/worker/codec-server';
 import { dropEmptyEnvironmentVariables } from '../src/worker/env';
 import { bindHost, reachableHost } from './lib/bind-host';
 import { startCluster } from './lib/cluster';
+import { findPrometheus, startPrometheus } from './lib/prometheus';
 import { REPO_ROOT, startTs, type ManagedProcess } from './lib/process';
 
 const stoppers: (() => Promise<unknown>)[] = [];
@@ -40,11 +43,19 @@ async function main(): Promise<void> {
   const simulator: ManagedProcess = startTs('simulator', 'src/simulator/main.ts', [], { env, echo: true });
   stoppers.push(() => simulator.stop());
   await simulator.waitFor(/DBCS simulator listening on/, 30_000);
+  const workerMetrics = cluster.addresses.map((_, i) => `127.0.0.1:${9465 + i}`);
   for (const [i, address] of cluster.addresses.entries()) {
-    const worker = startTs(`worker-${i + 1}`, 'src/worker/main.ts', [], { env: { ...env, TEMPORAL_ADDRESS: address }, echo: true });
+    const worker = startTs(`worker-${i + 1}`, 'src/worker/main.ts', [], { env: { ...env, TEMPORAL_ADDRESS: address, DBAAS_METRICS_ADDRESS: workerMetrics[i] }, echo: true });
     stoppers.push(() => worker.stop('SIGTERM', 20_000));
     await worker.waitFor(/dbaas worker ready/, 120_000);
   }
+  const scrapeJobs = [
+    { job: 'temporal-server', targets: cluster.servers.map((s) => s.metricsAddress) },
+    { job: 'dbaas-worker', targets: workerMetrics },
+  ];
+  const prometheusBin = findPrometheus();
+  const prometheus = prometheusBin ? await startPrometheus(prometheusBin, scrapeJobs, dataDir, '127.0.0.1:9090') : undefined;
+  if (prometheus) stoppers.push(() => prometheus.stop());
   console.log(
     [
       'cluster ready:',
@@ -52,6 +63,7 @@ async function main(): Promise<void> {
       `  UI ${cluster.uiUrl} (payloads decoded by ${codec.url})`,
       `  PostgreSQL ${cluster.pg.url} (Temporal: temporal, temporal_visibility; audit: postgres)`,
       `  simulator ${simulatorUrl}; two workers`,
+      prometheus ? '  Prometheus http://127.0.0.1:9090' : `  metrics: ${scrapeJobs.flatMap((j) => j.targets).join(', ')} (GET /metrics; set PROMETHEUS_BIN to run Prometheus on them)`,
       `  CLI: TEMPORAL_ADDRESS=${cluster.addresses[0]} DATABASE_URL=${cluster.pg.url} DBAAS_DATA_DIR=${path.relative(REPO_ROOT, dataDir)} npm run dbaas -- ...`,
       'Ctrl+C stops everything.',
     ].join('\n'),

@@ -53,6 +53,8 @@ export interface ClusterAuthorization {
 export interface TemporalServerProcess {
   address: string;
   portBase: number;
+  /** host:port of its Prometheus endpoint (GET /metrics): base+20 (config/cluster.yaml). */
+  metricsAddress: string;
   process: ManagedProcess;
 }
 
@@ -204,7 +206,7 @@ async function startTemporalServer(
   });
   const address = `127.0.0.1:${o.portBase}`;
   await waitForTemporal(address, proc, 120_000, o.connect);
-  return { address, portBase: o.portBase, process: proc };
+  return { address, portBase: o.portBase, metricsAddress: `127.0.0.1:${o.portBase + 20}`, process: proc };
 }
 
 /** The namespace and the contract's search attributes (SQL visibility: registered per namespace). */

@@ -74,6 +74,14 @@ describe('two temporal-server processes on PostgreSQL, two workers', () => {
     }
   });
 
+  it('serves each server\'s metrics for Prometheus (histograms, so latencies aggregate across servers)', async () => {
+    for (const server of cluster.servers) {
+      const text = await (await fetch(`http://${server.metricsAddress}/metrics`)).text();
+      expect(text).toMatch(/^service_requests\{/m);
+      expect(text).toMatch(/^# TYPE service_latency histogram$/m);
+    }
+  });
+
   it('builds a service, then scales it', async () => {
     const name = uniqueName('cl');
     const built = (await client.workflow.execute('buildService', { taskQueue: TASK_QUEUE, workflowId: serviceWorkflowId(DOMAIN, name), args: [sampleInput(name, {}, DOMAIN)] })) as BuildServiceResult;

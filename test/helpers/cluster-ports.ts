@@ -1,5 +1,5 @@
-// Port bases for the cluster suites' temporal-server processes: each server uses base..base+10 and
-// its membership ports base-300..base-294 (stored as smallint: everything stays below 32768).
+// Port bases for the cluster suites' temporal-server processes: each server uses base..base+10, its
+// metrics port base+20 and its membership ports base-300..base-294 (stored as smallint: everything stays below 32768).
 import net from 'node:net';
 
 const isFree = (port: number) =>
@@ -18,7 +18,7 @@ export async function freePortBases(count: number, offset = 0): Promise<number[]
   while (bases.length < count) {
     const base = 10_300 + offset + Math.floor(Math.random() * 380) * 50;
     if (bases.some((b) => Math.abs(base - b) <= 350)) continue;
-    const ports = [...Array.from({ length: 11 }, (_, i) => base + i), ...Array.from({ length: 7 }, (_, i) => base - 300 + i)];
+    const ports = [...Array.from({ length: 11 }, (_, i) => base + i), base + 20, ...Array.from({ length: 7 }, (_, i) => base - 300 + i)];
     if ((await Promise.all(ports.map(isFree))).every(Boolean)) bases.push(base);
   }
   return bases;

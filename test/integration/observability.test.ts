@@ -137,6 +137,7 @@ it('writes JSON lines that name the workflow, run, activity and service', () => 
   expect(activityLine!.workflowRunId ?? activityLine!.runId).toEqual(expect.any(String));
   const workflowLine = ofBuild.find((l) => l.msg === 'Workflow completed');
   expect(workflowLine, 'a line of the build\'s workflow').toMatchObject({ workflowId: buildId, workflowType: 'buildService', serviceName, runId: expect.any(String) });
-  // The native core's lines are forwarded into the same stream when there are any; none is plain text.
+  // The native core's lines are forwarded into the same stream (at debug it reports its workers); none is plain text.
+  expect(lines.find((l) => l.sdkComponent === 'core'), 'a line of the native core').toMatchObject({ component: 'worker', level: expect.any(String) });
   expect(worker.output.filter((l) => l.trim() && !l.trim().startsWith('{'))).toEqual([]);
 });

@@ -37,9 +37,16 @@ export function createLogger(component: string, options: LogOptions = {}): PinoL
     formatters: { level: (label) => ({ level: label }) },
   };
   if (format === 'json') return pino(settings, destination as pino.DestinationStream);
-  // Synchronous so a line printed just before exit is not lost; colours only for a terminal without NO_COLOR.
-  const pretty = pinoPretty({ destination, sync: true, colorize: terminal && !env.NO_COLOR, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' });
+  // Synchronous so a line printed just before exit is not lost; colours only for a terminal without
+  // NO_COLOR; no component (the local stack prefixes each process's lines with its name already).
+  const pretty = pinoPretty({ destination, sync: true, colorize: terminal && !env.NO_COLOR, ignore: 'pid,hostname,component', translateTime: 'SYS:HH:MM:ss.l' });
   return pino(settings, pretty);
+}
+
+/** The native core's filter for a pino level: as verbose as ours, but never trace (its trace is every poll). */
+export function coreLogLevel(level: string): LogLevel {
+  const map: Record<string, LogLevel> = { trace: 'DEBUG', debug: 'DEBUG', info: 'INFO', warn: 'WARN' };
+  return map[level] ?? 'ERROR';
 }
 
 const PINO_LEVEL: Record<LogLevel, pino.Level> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };

@@ -5,7 +5,7 @@ import type { MetricMeter } from '@temporalio/common';
 import { OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor, makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
 import { Runtime, type ActivityInterceptorsFactory, type InjectedSinks, type WorkerOptions } from '@temporalio/worker';
 import { subjectOfWorkflowId } from '../../shared/contract';
-import { createLogger, temporalLogger, type PinoLogger } from './logging';
+import { coreLogLevel, createLogger, temporalLogger, type PinoLogger } from './logging';
 import { HISTOGRAM_BUCKETS, metricsAddressFromEnv } from './metrics';
 import { startTracing, type Tracing } from './tracing';
 
@@ -34,8 +34,8 @@ function installRuntime(env: NodeJS.ProcessEnv): { logger: PinoLogger; metricsAd
   Runtime.install({
     logger: temporalLogger(logger),
     telemetryOptions: {
-      // The native core's lines join the same stream (WARN and up, as the SDK's default filter).
-      logging: { forward: {}, filter: { core: 'WARN', other: 'ERROR' } },
+      // The native core's lines join the same stream, at our level (its dependencies: errors only).
+      logging: { forward: {}, filter: { core: coreLogLevel(logger.level), other: 'ERROR' } },
       ...(metricsAddress ? { metrics: { prometheus: { bindAddress: metricsAddress, useSecondsForDurations: true, histogramBucketOverrides: HISTOGRAM_BUCKETS } } } : {}),
     },
   });
