@@ -15,6 +15,7 @@ import { codecFor, loadCodecKeys, type CodecKeys, type EncryptionCodec } from '.
 import { codecServerConfigFromEnv, DEFAULT_MAX_BODY_BYTES, type CodecAuthConfig, type CodecServerConfig } from './codec-server-config';
 import { ConfigError } from './config';
 import { dropEmptyEnvironmentVariables } from './env';
+import { redactSecrets } from './redaction';
 import { createLogger } from './telemetry/logging';
 
 export interface CodecServerOptions {
@@ -157,7 +158,8 @@ export function createCodecServer(options: CodecServerOptions): http.Server | ht
     const payloads = parseBody(await readBody(req, maxBodyBytes)).map(toPayload);
     let out: Payload[];
     try {
-      out = route === 'decode' ? await codec.decode(payloads) : await codec.encode(payloads);
+      // Decoded payloads go to a browser: secrets in them (a build's admin password) are redacted.
+      out = route === 'decode' ? (await codec.decode(payloads)).map(redactSecrets) : await codec.encode(payloads);
     } catch (err) {
       throw new Refusal(422, `cannot ${route}: ${(err as Error).message}`);
     }

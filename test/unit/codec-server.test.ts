@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyKeyCommand, parseKeyCommand } from '../../scripts/codec-key';
 import { LOCAL_ISSUER, openLocalIssuer, type LocalIssuer } from '../../src/auth/local-issuer';
 import { codecFor, codecKeyFrom, loadCodecKeys, writeCodecKeyFile, type CodecKeys } from '../../src/worker/codec';
+import { REDACTED } from '../../src/worker/redaction';
 import { startCodecServer, type StartCodecServerOptions } from '../../src/worker/codec-server';
 import { codecServerConfigFromEnv } from '../../src/worker/codec-server-config';
 
@@ -101,7 +102,7 @@ describe('codec server', () => {
   it('decodes for a valid token, and encodes with the current key', async () => {
     const r = await send(url, { headers: bearer(await issuer.issue({ subject: 'alice' })), body: encrypted });
     expect(r.status).toBe(200);
-    expect(decodedValue(payloadsOf(r)[0]!)).toEqual({ adminPassword: SECRET });
+    expect(decodedValue(payloadsOf(r)[0]!)).toEqual({ adminPassword: REDACTED });
 
     const clear = json([defaultPayloadConverter.toPayload('to encrypt')!]);
     const e = await send(url, { route: '/encode', headers: bearer(await issuer.issue({ subject: 'alice' })), body: clear });
@@ -109,6 +110,17 @@ describe('codec server', () => {
     const [out] = payloadsOf(e);
     expect(Buffer.from(out!.metadata['encryption-key-id']!, 'base64').toString()).toBe(keys.current.id);
     expect(Buffer.from(out!.data, 'base64').toString('latin1')).not.toContain('to encrypt');
+  });
+
+  it('redacts secrets in what it decodes (they would show in the UI), and nothing else', async () => {
+    const input = { identityDomain: 'd', service: { serviceName: 'db1', shape: 'oc3', parameters: [{ type: 'db', adminPassword: SECRET, ibkupCloudStoragePassword: 'x', ibkupDecryptionKey: 'k', usableStorage: '25' }] } };
+    const body = json(await codecFor(keys).encode([defaultPayloadConverter.toPayload(input)!, defaultPayloadConverter.toPayload('plain text')!]));
+    const r = await send(url, { headers: bearer(await issuer.issue({ subject: 'alice' })), body });
+    expect(r.status).toBe(200);
+    expect(r.text).not.toContain(SECRET);
+    const [decoded, text] = payloadsOf(r).map(decodedValue);
+    expect(decoded).toEqual({ identityDomain: 'd', service: { serviceName: 'db1', shape: 'oc3', parameters: [{ type: 'db', adminPassword: REDACTED, ibkupCloudStoragePassword: REDACTED, ibkupDecryptionKey: REDACTED, usableStorage: '25' }] } });
+    expect(text).toBe('plain text');
   });
 
   it('answers 401 with a Bearer challenge, and decodes nothing, without a token', async () => {
@@ -145,7 +157,7 @@ describe('codec server', () => {
     expectNothingDecoded(outsider);
     const member = await send(groupUrl, { headers: bearer(await issuer.issue({ subject: 'carol', groups: ['dbaas-operators'] })), body: encrypted });
     expect(member.status).toBe(200);
-    expect(decodedValue(payloadsOf(member)[0]!)).toEqual({ adminPassword: SECRET });
+    expect(decodedValue(payloadsOf(member)[0]!)).toEqual({ adminPassword: REDACTED });
   });
 
   it('answers 413 to a body over the cap, declared or streamed', async () => {
@@ -223,7 +235,7 @@ describe('codec server', () => {
 
     const r = await send(rotated, { headers: bearer(token), body: oldData });
     expect(r.status).toBe(200);
-    expect(decodedValue(payloadsOf(r)[0]!)).toEqual({ adminPassword: SECRET });
+    expect(decodedValue(payloadsOf(r)[0]!)).toEqual({ adminPassword: REDACTED });
     const e = await send(rotated, { route: '/encode', headers: bearer(token), body: json([defaultPayloadConverter.toPayload('x')!]) });
     const newId = Buffer.from(payloadsOf(e)[0]!.metadata['encryption-key-id']!, 'base64').toString();
     expect(newId).toBe(loadCodecKeys({}, dir).current.id);
@@ -244,7 +256,7 @@ describe('codec server', () => {
     expect(tlsUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const r = await send(tlsUrl, { headers: bearer(await issuer.issue({ subject: 'alice' })), body: encrypted, ca: readFileSync(cert) });
     expect(r.status).toBe(200);
-    expect(decodedValue(payloadsOf(r)[0]!)).toEqual({ adminPassword: SECRET });
+    expect(decodedValue(payloadsOf(r)[0]!)).toEqual({ adminPassword: REDACTED });
   });
 });
 
