@@ -44,7 +44,7 @@ export async function withAdminPassword(input: Record<string, unknown>, file: st
   let password = process.env[PASSWORD_ENV];
   if (!password) {
     if (!process.stdin.isTTY) throw new CliError(`the admin password is needed: set ${PASSWORD_ENV} (no terminal to prompt on)`, EXIT.invalid);
-    password = await promptSecret('Database admin password: ');
+    password = await promptSecret('Database admin password');
   }
   return { ...input, service: { ...service, parameters: params.map((p, i) => (i === 0 ? { ...p, adminPassword: password } : p)) } };
 }

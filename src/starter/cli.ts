@@ -1,7 +1,12 @@
 // `dbaas`: the operator's CLI. Starts, watches, inspects and cancels the control plane's workflows.
-import { Command, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Argument, Command, Option } from 'commander';
+import { z } from 'zod';
 import { buildCommand } from './build';
+import { completionScript, SHELLS, type Shell } from './completion';
 import { CliError, EXIT } from './exit-codes';
+import { addGlobalOptions, maxWaitOption, normalizeOptions } from './global-options';
 import { auditCommand, listCommand } from './history';
 import { cancelCommand, jobCommand, statusCommand, viewCommand } from './inspect';
 import { deleteCommand, lifecycleCommand, scaleCommand } from './operations';
@@ -49,6 +54,24 @@ function describeError(err: unknown): string {
 }
 
 const domainOption = () => new Option('-d, --domain <identityDomain>', 'identity domain (default: $DBAAS_IDENTITY_DOMAIN)');
+const JSON_HELP = 'machine-readable output (the same as -o json)';
+
+/** The version in our package.json, for --version: found upward from here (src/starter with tsx, dist/src/starter in the image). */
+function packageVersion(): string {
+  const pkg = z.object({ name: z.string(), version: z.string() });
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    try {
+      const found = pkg.safeParse(JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')));
+      if (found.success && found.data.name === 'dbaas-orchestrator') return found.data.version;
+    } catch {
+      // no package.json here: look further up
+    }
+    if (path.dirname(dir) === dir) return 'unknown';
+  }
+}
+
+/** Commands that run something (not `patch` or `maintain`, which only group them). */
+const leaves = (c: Command): Command[] => (c.commands.length === 0 ? [c] : c.commands.flatMap(leaves));
 
 export function buildProgram(io: CliIo = processIo): Command {
   const run = runner(io);
@@ -59,8 +82,25 @@ export function buildProgram(io: CliIo = processIo): Command {
   program.configureOutput({ writeOut: (t) => io.writeOut(t), writeErr: (t) => io.writeErr(t) });
   program
     .description('Control plane of the database cloud service: build, inspect and watch services and their operations.')
+    .version(packageVersion(), '-v, --version', 'the version of dbaas')
+    // Global options go before the command or after it; before it only they are the program's, so
+    // `patch start --version 19.3` stays the command's own option.
+    .enablePositionalOptions()
     .showHelpAfterError()
-    .addHelpText('after', '\nExit codes: 0 ok, 1 operation failed, 2 invalid input, 3 service busy, 4 not found, 5 unreachable.\nThe admin password comes from $DBAAS_ADMIN_PASSWORD or a prompt, never from a flag.');
+    .addHelpText(
+      'after',
+      `\nExit codes: 0 ok, 1 operation failed, 2 invalid input, 3 service busy, 4 not found, 5 unreachable, 6 permission denied, ${EXIT.stillRunning} still running after --max-wait (not cancelled), ${EXIT.interrupted} interrupted.\nConnection: flags over TEMPORAL_* variables over the Temporal CLI's profile (TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE).\nThe admin password comes from $DBAAS_ADMIN_PASSWORD or a prompt, never from a flag. Output is plain text (colour only on a terminal, never with NO_COLOR).`,
+    );
+  addGlobalOptions(program);
+  program.hook('preAction', (_program, action) => {
+    try {
+      normalizeOptions(action);
+    } catch (err) {
+      if (!(err instanceof CliError)) throw err;
+      io.writeErr(`dbaas: ${err.message}\n`);
+      io.exit(err.exitCode);
+    }
+  });
 
   program
     .command('build')
@@ -70,7 +110,8 @@ export function buildProgram(io: CliIo = processIo): Command {
     .option('--requested-by <who>', 'who you say you are (default: your user name); recorded as unverified unless DBAAS_TOKEN signs the request')
     .option('--ticket <ref>', 'change ticket recorded in the audit trail')
     .option('-w, --wait', 'follow progress until the build ends; Ctrl+C cancels and rolls back')
-    .option('--json', 'machine-readable output')
+    .addOption(maxWaitOption())
+    .option('--json', JSON_HELP)
     .action((spec: string, opts) => run(() => buildCommand(spec, opts)));
 
   const operationOptions = (c: Command) =>
@@ -79,7 +120,8 @@ export function buildProgram(io: CliIo = processIo): Command {
       .option('--requested-by <who>', 'who you say you are (default: your user name); recorded as unverified unless DBAAS_TOKEN signs the request')
       .option('--ticket <ref>', 'change ticket recorded in the audit trail')
       .option('-w, --wait', 'follow progress until the operation ends; Ctrl+C cancels it')
-      .option('--json', 'machine-readable output');
+      .addOption(maxWaitOption())
+      .option('--json', JSON_HELP);
 
   operationOptions(
     program
@@ -118,7 +160,7 @@ export function buildProgram(io: CliIo = processIo): Command {
     .addOption(domainOption())
     .option('--since <when>', 'only events since 30m, 6h, 7d or an ISO date')
     .option('--limit <n>', 'at most this many events (default 500)')
-    .option('--json', 'machine-readable output')
+    .option('--json', JSON_HELP)
     .action((service: string, opts) => run(() => auditCommand(service, opts)));
 
   program
@@ -127,7 +169,7 @@ export function buildProgram(io: CliIo = processIo): Command {
     .addOption(domainOption())
     .option('--service <name>', 'only this service')
     .option('--operation <type>', 'only this operation, e.g. scaleService')
-    .option('--json', 'machine-readable output')
+    .option('--json', JSON_HELP)
     .action((opts) => run(() => listCommand(opts)));
 
   const patch = program.command('patch').description('rolling patches across a fleet: plan, start, status, pause, resume, approve, abort');
@@ -142,7 +184,7 @@ export function buildProgram(io: CliIo = processIo): Command {
       .option('--soak <seconds>', 'watch each batch stay healthy this long')
       .option('--health-timeout <seconds>', 'how long a patched service may take to come back (default 900)')
       .option('--precheck-policy <exclude|stop>', 'what to do with services that fail the precheck (default exclude)')
-      .option('--json', 'machine-readable output');
+      .option('--json', JSON_HELP);
   rolloutOptions(patch.command('plan').description('precheck and batch the fleet; change nothing')).action((opts) => run(() => patchPlanCommand(opts)));
   rolloutOptions(patch.command('start').description('start a rollout (id patch:<domain>:<patchId>)'))
     .option('--failure-policy <halt|rollback|continue>', 'on failure: stop, roll back what was patched, or go on within the budget (default halt)')
@@ -155,12 +197,14 @@ export function buildProgram(io: CliIo = processIo): Command {
     .option('--ticket <ref>', 'change ticket recorded in the audit trail')
     .option('--requested-by <who>', 'who you say you are (default: your user name); recorded as unverified unless DBAAS_TOKEN signs the request')
     .option('-w, --wait', 'show a live table of services until the rollout ends')
+    .addOption(maxWaitOption())
     .action((opts) => run(() => patchStartCommand(opts)));
   patch
     .command('status')
     .argument('<rolloutId>', 'e.g. patch:<domain>:<patchId>')
     .option('-w, --wait', 'follow until it ends')
-    .option('--json', 'machine-readable output')
+    .addOption(maxWaitOption())
+    .option('--json', JSON_HELP)
     .description('per-service states, current batch, counts and ETA')
     .action((id: string, opts) => run(() => patchStatusCommand(id, opts)));
   for (const action of ['pause', 'resume', 'approve', 'abort'] as const) {
@@ -179,7 +223,7 @@ export function buildProgram(io: CliIo = processIo): Command {
       .option('--status <Running|Stopped>', 'desired status (default Running)')
       .option('--shape <shape>', 'desired shape')
       .option('--min-storage <GB>', 'the data volume must be at least this big')
-      .option('--json', 'machine-readable output');
+      .option('--json', JSON_HELP);
   desiredOptions(maintain.command('attach').argument('<service>', 'service name').description('start maintaining a service'))
     .option('--interval <seconds>', 'seconds between passes (default 60)')
     .option('--health-timeout <seconds>', 'unhealthy this long counts as failed (default 600)')
@@ -195,14 +239,14 @@ export function buildProgram(io: CliIo = processIo): Command {
       .argument('<service>', 'service name')
       .addOption(domainOption())
       .option('--reason <text>', 'recorded with the request')
-      .option('--json', 'machine-readable output')
+      .option('--json', JSON_HELP)
       .description({ detach: 'stop maintaining (nothing is torn down)', status: 'last pass, drift, actions and counters', pause: 'stop acting (passes still observe)', resume: 'act again' }[action])
       .action((service: string, opts) => run(() => maintainActionCommand(action, service, opts)));
   }
   maintain
     .command('list')
     .addOption(domainOption())
-    .option('--json', 'machine-readable output')
+    .option('--json', JSON_HELP)
     .description('every maintained service, its state and last action')
     .action((opts) => run(() => maintainListCommand(opts)));
 
@@ -211,7 +255,7 @@ export function buildProgram(io: CliIo = processIo): Command {
     .description('show one service, or all services of the domain (VIEW)')
     .argument('[service]', 'service name')
     .addOption(domainOption())
-    .option('--json', 'machine-readable output')
+    .option('--json', JSON_HELP)
     .action((service: string | undefined, opts) => run(() => viewCommand(service, opts)));
 
   program
@@ -220,7 +264,7 @@ export function buildProgram(io: CliIo = processIo): Command {
     .argument('<jobId>', 'job id')
     .addOption(domainOption())
     .option('--type <requestName>', 'create, delete, scale or control (default: try each)')
-    .option('--json', 'machine-readable output')
+    .option('--json', JSON_HELP)
     .action((jobId: string, opts) => run(() => jobCommand(jobId, opts)));
 
   program
@@ -228,7 +272,8 @@ export function buildProgram(io: CliIo = processIo): Command {
     .description('show the progress of an operation (workflow)')
     .argument('<workflowId>', 'e.g. svc:<domain>:<service>')
     .option('-w, --wait', 'follow it until it ends')
-    .option('--json', 'machine-readable output')
+    .addOption(maxWaitOption())
+    .option('--json', JSON_HELP)
     .action((workflowId: string, opts) => run(() => statusCommand(workflowId, opts)));
 
   program
@@ -236,8 +281,23 @@ export function buildProgram(io: CliIo = processIo): Command {
     .description('cancel a running operation; it rolls back what it did')
     .argument('<workflowId>', 'e.g. svc:<domain>:<service>')
     .option('-w, --wait', 'follow the rollback until it ends')
-    .option('--json', 'machine-readable output')
+    .addOption(maxWaitOption())
+    .option('--json', JSON_HELP)
     .action((workflowId: string, opts) => run(() => cancelCommand(workflowId, opts)));
+
+  // Every command that runs something takes the global options after its name too.
+  for (const leaf of leaves(program)) addGlobalOptions(leaf);
+
+  program
+    .command('completion')
+    .description('print a shell completion script: source <(dbaas completion bash), or zsh')
+    .addArgument(new Argument('<shell>', 'bash or zsh').choices(SHELLS))
+    .action((shell: Shell) =>
+      run(async () => {
+        io.writeOut(completionScript(shell, program));
+        return EXIT.ok;
+      }),
+    );
 
   return program;
 }

@@ -17,10 +17,15 @@ export const EXIT = {
   unavailable: 5,
   /** The worker refused the request (PermissionDenied: no or bad token, or the policy): nothing was done. */
   denied: 6,
+  /** --max-wait passed before the operation ended: the CLI stopped watching; the operation goes on (not cancelled). */
+  stillRunning: 7,
+  /** Ctrl+C at a prompt, or a second Ctrl+C while watching (the shell's 128 + SIGINT). */
+  interrupted: 130,
 } as const;
 
-/** The exit code of a workflow that ended: ok, denied, or failed. */
-export const exitCodeOf = (outcome: { ok: boolean; errorType?: string }) => (outcome.ok ? EXIT.ok : outcome.errorType === FAILURE_TYPES.permissionDenied ? EXIT.denied : EXIT.failed);
+/** The exit code of a watch: the workflow ended ok, denied or failed, or it is still running past --max-wait. */
+export const exitCodeOf = (outcome: { ok: boolean; errorType?: string; stillRunning?: boolean }) =>
+  outcome.ok ? EXIT.ok : outcome.stillRunning ? EXIT.stillRunning : outcome.errorType === FAILURE_TYPES.permissionDenied ? EXIT.denied : EXIT.failed;
 
 export class CliError extends Error {
   constructor(

@@ -5,7 +5,10 @@ import type { AuditRecord } from '../audit/types';
 import { MUTATING_OPERATIONS, SEARCH_ATTRIBUTES } from '../shared/contract';
 import { progressQuery } from '../shared/messages';
 import { CliError, EXIT, requireDomain } from './exit-codes';
+import type { GlobalOptions } from './global-options';
+import { formatOf, printList } from './output';
 import { connectTemporal } from './temporal';
+import type { ConnectionFlags } from '../worker/temporal-connection';
 import { checkDomain, checkServiceName } from './validation';
 
 /** `--since` as a duration back from now (30m, 6h, 7d) or an ISO date. */
@@ -22,7 +25,7 @@ export function parseSince(since: string | undefined, now = Date.now()): Date | 
  * Reads the audit trail: straight from PostgreSQL when DATABASE_URL is set, otherwise through the
  * worker (the embedded PGlite store belongs to the worker's process), with the auditTrail workflow.
  */
-export async function readAudit(filter: { identityDomain?: string; serviceName?: string; since?: Date; limit?: number }): Promise<AuditRecord[]> {
+export async function readAudit(filter: { identityDomain?: string; serviceName?: string; since?: Date; limit?: number }, connection: ConnectionFlags = {}): Promise<AuditRecord[]> {
   if (process.env.DATABASE_URL) {
     const store = await openAuditStore({ databaseUrl: process.env.DATABASE_URL });
     try {
@@ -31,7 +34,7 @@ export async function readAudit(filter: { identityDomain?: string; serviceName?:
       await store.close();
     }
   }
-  const t = await connectTemporal();
+  const t = await connectTemporal(process.env, connection);
   try {
     const records = await t.client.workflow.execute('auditTrail', {
       taskQueue: t.taskQueue,
@@ -59,15 +62,15 @@ function describeEvent(e: AuditRecord): string {
   return parts.join(', ');
 }
 
-export async function auditCommand(service: string, options: { domain?: string; since?: string; json?: boolean; limit?: string }): Promise<number> {
+export async function auditCommand(service: string, options: GlobalOptions & { domain?: string; since?: string; limit?: string }): Promise<number> {
   const identityDomain = requireDomain(options);
   checkServiceName(service);
   const since = parseSince(options.since);
   const limit = options.limit === undefined ? 500 : /^\d{1,5}$/.test(options.limit.trim()) && Number(options.limit) >= 1 ? Number(options.limit) : undefined;
   if (limit === undefined) throw new CliError('--limit: must be a whole number from 1 to 99999', EXIT.invalid);
-  const events = await readAudit({ identityDomain, serviceName: service, since, limit });
-  if (options.json) {
-    console.log(JSON.stringify(events, null, 2));
+  const events = await readAudit({ identityDomain, serviceName: service, since, limit }, options);
+  if (formatOf(options) !== 'text') {
+    printList(options, events);
     return EXIT.ok;
   }
   if (events.length === 0) {
@@ -78,7 +81,7 @@ export async function auditCommand(service: string, options: { domain?: string; 
   return EXIT.ok;
 }
 
-export async function listCommand(options: { domain?: string; service?: string; operation?: string; json?: boolean }): Promise<number> {
+export async function listCommand(options: GlobalOptions & { domain?: string; service?: string; operation?: string }): Promise<number> {
   if (options.domain !== undefined) checkDomain(options.domain);
   if (options.service !== undefined) checkServiceName(options.service, '--service');
   if (options.operation !== undefined && !(MUTATING_OPERATIONS as readonly string[]).includes(options.operation)) {
@@ -89,7 +92,8 @@ export async function listCommand(options: { domain?: string; service?: string; 
   if (options.domain) clauses.push(`${SEARCH_ATTRIBUTES.identityDomain.name} = ${quote(options.domain)}`);
   if (options.service) clauses.push(`${SEARCH_ATTRIBUTES.serviceName.name} = ${quote(options.service)}`);
   if (options.operation) clauses.push(`${SEARCH_ATTRIBUTES.operation.name} = ${quote(options.operation)}`);
-  const t = await connectTemporal();
+  const format = formatOf(options);
+  const t = await connectTemporal(process.env, options);
   try {
     const rows = [];
     for await (const wf of t.client.workflow.list({ query: clauses.join(' AND '), pageSize: 100 })) {
@@ -107,11 +111,13 @@ export async function listCommand(options: { domain?: string; service?: string; 
         startedAt: wf.startTime.toISOString(),
         step,
       });
+      // jsonl streams: each operation as soon as it is read.
+      if (format === 'jsonl') console.log(JSON.stringify(rows.at(-1)));
       if (rows.length >= 200) break;
     }
-    if (options.json) console.log(JSON.stringify(rows, null, 2));
-    else if (rows.length === 0) console.log('no operations running');
-    else for (const r of rows) console.log(`${r.workflowId.padEnd(40)} ${String(r.operation).padEnd(16)} since ${r.startedAt}  step ${r.step ?? '?'}`);
+    if (format === 'json') printList(options, rows);
+    else if (format === 'text' && rows.length === 0) console.log('no operations running');
+    else if (format === 'text') for (const r of rows) console.log(`${r.workflowId.padEnd(40)} ${String(r.operation).padEnd(16)} since ${r.startedAt}  step ${r.step ?? '?'}`);
     return EXIT.ok;
   } finally {
     await t.close();

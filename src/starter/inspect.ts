@@ -3,10 +3,20 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { DbcsClient } from '../cloud/client';
 import { CloudApiError } from '../cloud/errors';
 import { dbcsConfigFromEnv } from '../worker/config';
+import { paint } from './color';
 import { CliError, EXIT, exitCodeOf, requireDomain } from './exit-codes';
+import type { GlobalOptions } from './global-options';
+import { formatOf, printJson, printList } from './output';
 import { connectTemporal, readProgress } from './temporal';
 import { checkArg, checkServiceName, checkWorkflowId } from './validation';
-import { watchWorkflow } from './watch';
+import { stoppedWatching, watchWorkflow, type WatchOutcome } from './watch';
+
+/** status --wait and cancel --wait: the options of a watch. */
+export interface WatchCommandOptions extends GlobalOptions {
+  wait?: boolean;
+  /** --max-wait, in ms. */
+  maxWait?: number;
+}
 import { z } from 'zod';
 
 /** A job id as the API gives it (digits in DBCS; letters, digits, . _ - accepted). */
@@ -25,18 +35,18 @@ async function withCloud<T>(fn: (client: DbcsClient) => Promise<T>): Promise<T> 
   }
 }
 
-export async function viewCommand(service: string | undefined, options: { domain?: string; json?: boolean }): Promise<number> {
+export async function viewCommand(service: string | undefined, options: GlobalOptions & { domain?: string }): Promise<number> {
   const domain = requireDomain(options);
   if (service !== undefined) checkServiceName(service);
   return withCloud(async (cloud) => {
     if (service) {
       const instance = await cloud.getInstance(domain, service);
-      if (options.json) console.log(JSON.stringify(instance, null, 2));
+      if (formatOf(options) !== 'text') printJson(options, instance);
       else console.log(`${instance.service_name}: ${instance.status} (shape ${instance.shape ?? '?'}, version ${instance.version ?? '?'}, edition ${instance.edition ?? '?'})`);
       return EXIT.ok;
     }
     const list = await cloud.listInstances(domain);
-    if (options.json) console.log(JSON.stringify(list.services, null, 2));
+    if (formatOf(options) !== 'text') printList(options, list.services);
     else if (list.services.length === 0) console.log(`no services in domain [${domain}]`);
     else for (const s of list.services) console.log(`${s.service_name.padEnd(24)} ${String(s.status ?? '?')}`);
     return EXIT.ok;
@@ -45,7 +55,7 @@ export async function viewCommand(service: string | undefined, options: { domain
 
 const REQUEST_NAMES = ['create', 'delete', 'scale', 'control'];
 
-export async function jobCommand(jobId: string, options: { domain?: string; type?: string; json?: boolean }): Promise<number> {
+export async function jobCommand(jobId: string, options: GlobalOptions & { domain?: string; type?: string }): Promise<number> {
   const domain = requireDomain(options);
   checkArg('<jobId>', jobIdSchema, jobId);
   if (options.type !== undefined && !REQUEST_NAMES.includes(options.type)) throw new CliError(`--type must be one of ${REQUEST_NAMES.join(', ')}`, EXIT.invalid);
@@ -53,7 +63,7 @@ export async function jobCommand(jobId: string, options: { domain?: string; type
     for (const requestName of options.type ? [options.type] : REQUEST_NAMES) {
       try {
         const job = await cloud.getJob(domain, requestName, jobId);
-        if (options.json) console.log(JSON.stringify({ requestName, ...job }, null, 2));
+        if (formatOf(options) !== 'text') printJson(options, { requestName, ...job });
         else {
           console.log(`job ${jobId} (${requestName}, ${job.job_operation ?? '?'}) of [${job.service_name ?? '?'}]: ${job.job_status}; service status ${job.status ?? '?'}`);
           for (const m of job.message) console.log(`  ${m}`);
@@ -67,9 +77,15 @@ export async function jobCommand(jobId: string, options: { domain?: string; type
   });
 }
 
-export async function statusCommand(workflowId: string, options: { wait?: boolean; json?: boolean }): Promise<number> {
+/** The end of a watch as one JSON object (jsonl: the stream's last line). */
+function printOutcome(options: GlobalOptions, workflowId: string, outcome: WatchOutcome): void {
+  printJson(options, { ...(formatOf(options) === 'jsonl' ? { event: 'result' } : {}), workflowId, ...outcome });
+}
+
+export async function statusCommand(workflowId: string, options: WatchCommandOptions): Promise<number> {
   checkWorkflowId(workflowId, '<workflowId>');
-  const t = await connectTemporal();
+  const format = formatOf(options);
+  const t = await connectTemporal(process.env, options);
   try {
     const handle = t.client.workflow.getHandle(workflowId);
     let live;
@@ -80,13 +96,17 @@ export async function statusCommand(workflowId: string, options: { wait?: boolea
       throw err;
     }
     if (options.wait && live.workflowStatus === 'RUNNING') {
-      const outcome = await watchWorkflow(handle, t.codec, { quiet: options.json, cancelOnInterrupt: false });
-      if (options.json) console.log(JSON.stringify({ workflowId, ...outcome }, null, 2));
-      else console.log(outcome.ok ? `✔ ${workflowId} succeeded` : `✘ ${workflowId} failed: ${outcome.error}`);
+      const outcome = await watchWorkflow(handle, t.codec, { quiet: format === 'json', jsonl: format === 'jsonl', maxWaitMs: options.maxWait, cancelOnInterrupt: false });
+      const follow = `dbaas status ${workflowId} --wait`;
+      if (format !== 'text') {
+        printOutcome(options, workflowId, outcome);
+        if (outcome.stillRunning) console.error(stoppedWatching(options.maxWait!, workflowId, follow));
+      } else if (outcome.stillRunning) console.log(paint().warn(stoppedWatching(options.maxWait!, workflowId, follow)));
+      else console.log(outcome.ok ? paint().ok(`✔ ${workflowId} succeeded`) : paint().fail(`✘ ${workflowId} failed: ${outcome.error}`));
       return exitCodeOf(outcome);
     }
-    if (options.json) {
-      console.log(JSON.stringify({ workflowId, ...live }, null, 2));
+    if (format !== 'text') {
+      printJson(options, { workflowId, ...live });
     } else {
       const p = live.progress;
       console.log(`${workflowId}: ${live.workflowStatus}${p ? ` — ${p.operation} of [${p.serviceName}], ${p.state}, step ${p.step}${p.jobId ? `, job ${p.jobId}` : ''}` : ''}`);
@@ -99,9 +119,10 @@ export async function statusCommand(workflowId: string, options: { wait?: boolea
   }
 }
 
-export async function cancelCommand(workflowId: string, options: { wait?: boolean; json?: boolean }): Promise<number> {
+export async function cancelCommand(workflowId: string, options: WatchCommandOptions): Promise<number> {
   checkWorkflowId(workflowId, '<workflowId>');
-  const t = await connectTemporal();
+  const format = formatOf(options);
+  const t = await connectTemporal(process.env, options);
   try {
     const handle = t.client.workflow.getHandle(workflowId);
     try {
@@ -110,12 +131,17 @@ export async function cancelCommand(workflowId: string, options: { wait?: boolea
       if (err instanceof WorkflowNotFoundError) throw new CliError(`no running workflow ${workflowId}`, EXIT.notFound);
       throw err;
     }
-    if (!options.json) console.log(`Cancellation requested for ${workflowId}; it rolls back what it did.`);
+    if (format === 'text') console.log(`Cancellation requested for ${workflowId}; it rolls back what it did.`);
     if (!options.wait) return EXIT.ok;
-    const outcome = await watchWorkflow(handle, t.codec, { quiet: options.json, cancelOnInterrupt: false });
-    if (options.json) console.log(JSON.stringify({ workflowId, ...outcome }, null, 2));
+    const outcome = await watchWorkflow(handle, t.codec, { quiet: format === 'json', jsonl: format === 'jsonl', maxWaitMs: options.maxWait, cancelOnInterrupt: false });
+    const follow = `dbaas status ${workflowId} --wait`;
+    if (format !== 'text') {
+      printOutcome(options, workflowId, outcome);
+      if (outcome.stillRunning) console.error(stoppedWatching(options.maxWait!, `the rollback of ${workflowId}`, follow));
+    } else if (outcome.stillRunning) console.log(paint().warn(stoppedWatching(options.maxWait!, `the rollback of ${workflowId}`, follow)));
     else console.log(outcome.ok ? `${workflowId} completed before the cancellation took effect` : `${workflowId} ended: ${outcome.error}`);
-    return EXIT.ok;
+    // A rollback that ran is what was asked for; only a watch cut short by --max-wait says otherwise.
+    return outcome.stillRunning ? EXIT.stillRunning : EXIT.ok;
   } finally {
     await t.close();
   }

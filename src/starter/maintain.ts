@@ -16,10 +16,12 @@ import {
   type MaintainProgress,
 } from '../shared/maintain';
 import { CliError, EXIT, requireDomain, updateFailure } from './exit-codes';
+import type { GlobalOptions } from './global-options';
+import { formatOf, printJson } from './output';
 import { connectTemporal } from './temporal';
 import { checkArg, checkDomain, checkServiceName, cliNumber, validatedFor, type FlagMap } from './validation';
 
-export interface MaintainOptions {
+export interface MaintainOptions extends GlobalOptions {
   domain?: string;
   status?: string;
   shape?: string;
@@ -29,7 +31,6 @@ export interface MaintainOptions {
   restartLimit?: string;
   contact?: string[];
   reason?: string;
-  json?: boolean;
 }
 
 const num = cliNumber;
@@ -81,10 +82,10 @@ export async function maintainAttachCommand(service: string, options: MaintainOp
   };
   validatedFor('request', maintainServiceInputSchema, input, MAINTAIN_FLAGS);
   const workflowId = maintainWorkflowId(identityDomain, service);
-  const t = await connectTemporal();
+  const t = await connectTemporal(process.env, options);
   try {
     await t.client.workflow.start('maintainService', { taskQueue: t.taskQueue, workflowId, args: [input], workflowIdConflictPolicy: 'FAIL', staticSummary: operationSummary('maintainService', input) });
-    console.log(options.json ? JSON.stringify({ workflowId, status: 'attached' }) : `Maintaining [${service}] (workflow ${workflowId}); dbaas maintain status ${service} --domain ${identityDomain}`);
+    console.log(formatOf(options) !== 'text' ? JSON.stringify({ workflowId, status: 'attached' }) : `Maintaining [${service}] (workflow ${workflowId}); dbaas maintain status ${service} --domain ${identityDomain}`);
     return EXIT.ok;
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) throw new CliError(`[${service}] is already maintained (${workflowId}); change its desired state with dbaas maintain scale`, EXIT.busy);
@@ -104,25 +105,27 @@ export async function maintainActionCommand(action: Action, service: string, opt
     if (Object.keys(desiredFrom(options)).length === 0) throw new CliError('give --shape, --min-storage or --status', EXIT.invalid);
     validatedFor('desired state', setDesiredRequestSchema, desiredFrom(options), MAINTAIN_FLAGS);
   }
-  const t = await connectTemporal();
+  const t = await connectTemporal(process.env, options);
   try {
     const handle = t.client.workflow.getHandle(workflowId);
     try {
       if (action === 'status') {
         const p = await handle.query(maintainProgressQuery);
-        console.log(options.json ? JSON.stringify(p, null, 2) : describeMaintained(p));
+        if (formatOf(options) !== 'text') printJson(options, p);
+        else console.log(describeMaintained(p));
         return EXIT.ok;
       }
       if (action === 'scale') {
         const desired = desiredFrom(options);
         const next = await handle.executeUpdate(setDesiredUpdate, { args: [desired as never] });
-        console.log(options.json ? JSON.stringify(next) : `desired state of [${service}] is now ${JSON.stringify(next)}; the next pass realises it`);
+        console.log(formatOf(options) !== 'text' ? JSON.stringify(next) : `desired state of [${service}] is now ${JSON.stringify(next)}; the next pass realises it`);
         return EXIT.ok;
       }
       const update = { detach: detachUpdate, pause: maintainPauseUpdate, resume: maintainResumeUpdate }[action];
       const state = await handle.executeUpdate(update, { args: [{ ...(options.reason ? { reason: options.reason } : {}) }] });
       if (action === 'detach') await handle.result();
-      console.log(`${action}: accepted (${action === 'detach' ? 'no longer maintained; the service is left as it is' : state})`);
+      if (formatOf(options) !== 'text') printJson(options, { workflowId, action, accepted: true, state });
+      else console.log(`${action}: accepted (${action === 'detach' ? 'no longer maintained; the service is left as it is' : state})`);
       return EXIT.ok;
     } catch (err) {
       return updateFailure(err, action, `[${service}] is not maintained (no ${workflowId})`);
@@ -132,11 +135,12 @@ export async function maintainActionCommand(action: Action, service: string, opt
   }
 }
 
-export async function maintainListCommand(options: { domain?: string; json?: boolean }): Promise<number> {
+export async function maintainListCommand(options: GlobalOptions & { domain?: string }): Promise<number> {
   if (options.domain !== undefined) checkDomain(options.domain);
   const clauses = [`ExecutionStatus = 'Running'`, `${SEARCH_ATTRIBUTES.operation.name} = 'maintainService'`];
   if (options.domain) clauses.push(`${SEARCH_ATTRIBUTES.identityDomain.name} = '${options.domain.replace(/'/g, "\\'")}'`);
-  const t = await connectTemporal();
+  const format = formatOf(options);
+  const t = await connectTemporal(process.env, options);
   try {
     const rows = [];
     for await (const wf of t.client.workflow.list({ query: clauses.join(' AND ') })) {
@@ -148,11 +152,13 @@ export async function maintainListCommand(options: { domain?: string; json?: boo
       }
       const lastAction = p?.recent.filter((r) => r.action).at(-1);
       rows.push({ workflowId: wf.workflowId, service: wf.typedSearchAttributes.get(SEARCH_ATTRIBUTES.serviceName), state: p?.state, paused: p ? isPaused(p) : undefined, status: p?.lastPass?.observed?.status, lastAction: lastAction ? `${lastAction.action} (${lastAction.outcome}) at ${lastAction.at}` : undefined });
+      // jsonl streams: each service as soon as it is read.
+      if (format === 'jsonl') console.log(JSON.stringify(rows.at(-1)));
       if (rows.length >= 1000) break;
     }
-    if (options.json) console.log(JSON.stringify(rows, null, 2));
-    else if (rows.length === 0) console.log('no service is maintained');
-    else for (const r of rows) console.log(`${String(r.service).padEnd(28)} ${String(r.state ?? '?').padEnd(16)} ${(r.paused ? 'paused' : '-').padEnd(7)} ${String(r.status ?? '?').padEnd(12)} ${r.lastAction ?? 'no action yet'}`);
+    if (format === 'json') console.log(JSON.stringify(rows, null, 2));
+    else if (format === 'text' && rows.length === 0) console.log('no service is maintained');
+    else if (format === 'text') for (const r of rows) console.log(`${String(r.service).padEnd(28)} ${String(r.state ?? '?').padEnd(16)} ${(r.paused ? 'paused' : '-').padEnd(7)} ${String(r.status ?? '?').padEnd(12)} ${r.lastAction ?? 'no action yet'}`);
     return EXIT.ok;
   } finally {
     await t.close();

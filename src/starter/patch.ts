@@ -18,11 +18,21 @@ import {
   type RolloutResult,
   type ServicePatchStatus,
 } from '../shared/patching';
+import { paint } from './color';
 import { CliError, EXIT, requireDomain, updateFailure } from './exit-codes';
+import type { GlobalOptions } from './global-options';
+import { formatOf, printJson } from './output';
 import { connectTemporal } from './temporal';
 import { checkArg, checkWorkflowId, cliNumber, validatedFor, type FlagMap } from './validation';
+import { stoppedWatching, watchDeadline } from './watch';
 
-export interface PatchOptions {
+/** --wait and --max-wait (ms) of the commands that follow a rollout. */
+export interface FollowOptions extends GlobalOptions {
+  wait?: boolean;
+  maxWait?: number;
+}
+
+export interface PatchOptions extends FollowOptions {
   domain?: string;
   patch?: string;
   services?: string;
@@ -41,8 +51,6 @@ export interface PatchOptions {
   forceApply?: boolean;
   ticket?: string;
   requestedBy?: string;
-  wait?: boolean;
-  json?: boolean;
 }
 
 /** "Sat,Sun 22-4" or "22-4" (UTC hours; the end may wrap past midnight). */
@@ -129,44 +137,60 @@ function serviceNote(st: ServicePatchStatus): string {
   return notes.filter(Boolean).join(' ');
 }
 
-async function follow(handle: WorkflowHandle, json: boolean | undefined): Promise<number> {
+/** Follows a rollout until it ends or --max-wait passes: a table redrawn on a terminal, each change in a log, a JSON line each with jsonl. */
+async function follow(handle: WorkflowHandle, options: FollowOptions): Promise<number> {
+  const format = formatOf(options);
+  const deadline = watchDeadline(options.maxWait);
   let last = '';
   for (;;) {
     const d = await handle.describe();
     if (d.status.name !== 'RUNNING') break;
     try {
-      const table = renderTable(await handle.query(rolloutProgressQuery));
-      if (!json && table !== last) {
+      const progress = await handle.query(rolloutProgressQuery);
+      const shown = format === 'jsonl' ? JSON.stringify({ event: 'progress', ...progress }) : format === 'text' ? renderTable(progress) : '';
+      if (shown && shown !== last) {
         // On a terminal, redraw in place; in a log, print each change.
-        if (process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
-        console.log(table);
-        last = table;
+        if (format === 'text' && process.stdout.isTTY && process.env.TERM !== 'dumb') process.stdout.write('\x1b[2J\x1b[H');
+        console.log(shown);
+        last = shown;
       }
     } catch {
       // no worker answering right now; try again
     }
-    await new Promise((r) => setTimeout(r, 1000));
+    if (deadline.passed()) {
+      const note = stoppedWatching(options.maxWait!, `the rollout ${handle.workflowId}`, `dbaas patch status ${handle.workflowId} --wait`);
+      if (format === 'text') console.log(paint().warn(note));
+      else {
+        printJson(options, { ...(format === 'jsonl' ? { event: 'result' } : {}), workflowId: handle.workflowId, status: 'running', stillRunning: true });
+        console.error(note);
+      }
+      return EXIT.stillRunning;
+    }
+    await deadline.sleep(1000);
   }
+  const result = format === 'jsonl' ? { event: 'result' } : {};
   try {
-    const result = (await handle.result()) as RolloutResult;
-    if (json) console.log(JSON.stringify(result, null, 2));
-    else console.log(`\n${renderTable(result.progress, 1000)}`);
-    return result.state === 'completed' ? EXIT.ok : EXIT.failed;
+    const outcome = (await handle.result()) as RolloutResult;
+    if (format !== 'text') printJson(options, { ...result, ...outcome });
+    else console.log(`\n${renderTable(outcome.progress, 1000)}`);
+    return outcome.state === 'completed' ? EXIT.ok : EXIT.failed;
   } catch (err) {
     // A cancelled rollout has no result; its progress (kept after the end) says what happened to each service.
     const progress = await handle.query(rolloutProgressQuery).catch(() => undefined);
-    if (progress?.state === 'cancelled') console.log(json ? JSON.stringify(progress, null, 2) : `\n${renderTable(progress, 1000)}`);
-    else console.error(`rollout failed: ${err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err)}`);
+    if (progress?.state === 'cancelled') {
+      if (format !== 'text') printJson(options, { ...result, ...progress });
+      else console.log(`\n${renderTable(progress, 1000)}`);
+    } else console.error(paint(process.stderr).fail(`rollout failed: ${err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err)}`));
     return EXIT.failed;
   }
 }
 
 export async function patchPlanCommand(options: PatchOptions): Promise<number> {
   const { input, identityDomain, patchId } = rolloutInput(options, true);
-  const t = await connectTemporal();
+  const t = await connectTemporal(process.env, options);
   try {
     const result = (await t.client.workflow.execute('rollingPatch', { taskQueue: t.taskQueue, workflowId: `patch-plan:${identityDomain}:${patchId}:${randomUUID()}`, args: [input] })) as RolloutResult;
-    if (options.json) console.log(JSON.stringify(result, null, 2));
+    if (formatOf(options) !== 'text') printJson(options, result);
     else {
       result.progress.batches.forEach((b, i) => console.log(`batch ${i + 1}: ${b.join(', ')}`));
       for (const [name, st] of Object.entries(result.progress.services)) {
@@ -183,7 +207,7 @@ export async function patchPlanCommand(options: PatchOptions): Promise<number> {
 export async function patchStartCommand(options: PatchOptions): Promise<number> {
   const { input, identityDomain, patchId } = rolloutInput(options, false);
   const workflowId = rolloutWorkflowId(identityDomain, patchId);
-  const t = await connectTemporal();
+  const t = await connectTemporal(process.env, options);
   try {
     let handle;
     try {
@@ -193,22 +217,22 @@ export async function patchStartCommand(options: PatchOptions): Promise<number> 
       throw err;
     }
     if (!options.wait) {
-      if (options.json) console.log(JSON.stringify({ workflowId, runId: handle.firstExecutionRunId, status: 'started' }));
+      if (formatOf(options) !== 'text') console.log(JSON.stringify({ workflowId, runId: handle.firstExecutionRunId, status: 'started' }));
       else console.log(`Started rollout ${workflowId}\nFollow it: dbaas patch status ${workflowId} --wait`);
       return EXIT.ok;
     }
-    return await follow(handle, options.json);
+    return await follow(handle, options);
   } finally {
     await t.close();
   }
 }
 
-export async function patchStatusCommand(workflowId: string, options: { wait?: boolean; json?: boolean }): Promise<number> {
+export async function patchStatusCommand(workflowId: string, options: FollowOptions): Promise<number> {
   checkWorkflowId(workflowId, '<rolloutId>');
-  const t = await connectTemporal();
+  const t = await connectTemporal(process.env, options);
   try {
     const handle = t.client.workflow.getHandle(workflowId);
-    if (options.wait) return await follow(handle, options.json);
+    if (options.wait) return await follow(handle, options);
     let progress: RolloutProgress;
     try {
       progress = await handle.query(rolloutProgressQuery);
@@ -216,7 +240,8 @@ export async function patchStatusCommand(workflowId: string, options: { wait?: b
       if (err instanceof WorkflowNotFoundError) throw new CliError(`no rollout ${workflowId}`, EXIT.notFound);
       throw err;
     }
-    console.log(options.json ? JSON.stringify(progress, null, 2) : renderTable(progress));
+    if (formatOf(options) !== 'text') printJson(options, progress);
+    else console.log(renderTable(progress));
     return EXIT.ok;
   } finally {
     await t.close();
@@ -225,15 +250,16 @@ export async function patchStatusCommand(workflowId: string, options: { wait?: b
 
 const CONTROLS = { pause: pauseUpdate, resume: resumeUpdate, approve: approveUpdate, abort: abortUpdate } as const;
 
-export async function patchControlCommand(action: keyof typeof CONTROLS, workflowId: string, options: { reason?: string }): Promise<number> {
+export async function patchControlCommand(action: keyof typeof CONTROLS, workflowId: string, options: GlobalOptions & { reason?: string }): Promise<number> {
   checkWorkflowId(workflowId, '<rolloutId>');
   if (options.reason !== undefined) checkArg('--reason', controlRequestSchema.shape.reason, options.reason);
-  const t = await connectTemporal();
+  const t = await connectTemporal(process.env, options);
   try {
     const handle = t.client.workflow.getHandle(workflowId);
     try {
       const state = await handle.executeUpdate(CONTROLS[action], { args: [{ by: os.userInfo().username, ...(options.reason ? { reason: options.reason } : {}) }] });
-      console.log(`${action}: accepted; the rollout is ${state}`);
+      if (formatOf(options) !== 'text') printJson(options, { workflowId, action, accepted: true, state });
+      else console.log(`${action}: accepted; the rollout is ${state}`);
       return EXIT.ok;
     } catch (err) {
       return updateFailure(err, action, `no running rollout ${workflowId}`);

@@ -2,14 +2,18 @@
 // at once and the holder named), the search attributes, then either a short note or --wait.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { parseServiceWorkflowId, SEARCH_ATTRIBUTES, serviceWorkflowId, type Operation } from '../shared/contract';
+import { paint } from './color';
 import { CliError, EXIT, exitCodeOf } from './exit-codes';
+import type { GlobalOptions } from './global-options';
+import { formatOf, printJson } from './output';
 import { operationSummary } from '../shared/summaries';
 import { connectTemporal, type CliTemporal } from './temporal';
-import { watchWorkflow } from './watch';
+import { stoppedWatching, watchWorkflow } from './watch';
 
-export interface RunOptions {
+export interface RunOptions extends GlobalOptions {
   wait?: boolean;
-  json?: boolean;
+  /** --max-wait, in ms: stop watching then (exit 7), the operation goes on. */
+  maxWait?: number;
 }
 
 /** Explains which operation holds the service and how to follow or stop it. */
@@ -35,7 +39,7 @@ export async function runOperation(
   describe: { doing: string; done: (result: unknown) => string },
 ): Promise<number> {
   const workflowId = serviceWorkflowId(target.identityDomain, target.serviceName);
-  const t = await connectTemporal();
+  const t = await connectTemporal(process.env, options);
   try {
     let handle;
     try {
@@ -56,18 +60,24 @@ export async function runOperation(
       throw err;
     }
     if (!options.wait) {
-      if (options.json) console.log(JSON.stringify({ workflowId, runId: handle.firstExecutionRunId, status: 'started' }));
+      if (formatOf(options) !== 'text') console.log(JSON.stringify({ workflowId, runId: handle.firstExecutionRunId, status: 'started' }));
       else console.log(`Started ${operation} of [${target.serviceName}] in domain [${target.identityDomain}]: workflow ${workflowId}\nFollow it: dbaas status ${workflowId} --wait`);
       return EXIT.ok;
     }
-    if (!options.json) console.log(`${describe.doing} [${target.serviceName}] in domain [${target.identityDomain}] (workflow ${workflowId}); Ctrl+C cancels and rolls back`);
-    const outcome = await watchWorkflow(handle, t.codec, { quiet: options.json });
-    if (options.json) {
-      console.log(JSON.stringify({ workflowId, runId: handle.firstExecutionRunId, status: outcome.ok ? 'succeeded' : 'failed', result: outcome.result, error: outcome.error, errorType: outcome.errorType }, null, 2));
+    const format = formatOf(options);
+    if (format === 'text') console.log(`${describe.doing} [${target.serviceName}] in domain [${target.identityDomain}] (workflow ${workflowId}); Ctrl+C cancels and rolls back`);
+    const outcome = await watchWorkflow(handle, t.codec, { quiet: format === 'json', jsonl: format === 'jsonl', maxWaitMs: options.maxWait });
+    const follow = `dbaas status ${workflowId} --wait`;
+    if (format !== 'text') {
+      const status = outcome.ok ? 'succeeded' : outcome.stillRunning ? 'running' : 'failed';
+      printJson(options, { ...(format === 'jsonl' ? { event: 'result' } : {}), workflowId, runId: handle.firstExecutionRunId, status, result: outcome.result, error: outcome.error, errorType: outcome.errorType });
+      if (outcome.stillRunning) console.error(stoppedWatching(options.maxWait!, operation, follow));
     } else if (outcome.ok) {
-      console.log(`✔ ${operation} succeeded: ${describe.done(outcome.result)}`);
+      console.log(paint().ok(`✔ ${operation} succeeded: ${describe.done(outcome.result)}`));
+    } else if (outcome.stillRunning) {
+      console.log(paint().warn(stoppedWatching(options.maxWait!, `${operation} of [${target.serviceName}]`, follow)));
     } else {
-      console.error(`✘ ${operation} failed: ${outcome.error}`);
+      console.error(paint(process.stderr).fail(`✘ ${operation} failed: ${outcome.error}`));
     }
     return exitCodeOf(outcome);
   } finally {

@@ -3,8 +3,11 @@ import { Client, Connection, isGrpcServiceError, type WorkflowHandle } from '@te
 import { defaultPayloadConverter } from '@temporalio/common';
 import { codecFor, loadCodecKeys, type EncryptionCodec } from '../worker/codec';
 import { progressQuery, type OperationProgress } from '../shared/messages';
-import { temporalConnectionFromEnv } from '../worker/config';
+import { ConfigError } from '../worker/config-error';
+import { connectionOptions, temporalConnectionFromEnv, type ConnectionFlags, type TemporalConnectionConfig } from '../worker/temporal-connection';
+import { CliError, EXIT } from './exit-codes';
 import { credentialInterceptor, requesterToken } from './identity';
+import { cliTracing } from './tracing';
 
 export interface CliTemporal {
   client: Client;
@@ -13,27 +16,46 @@ export interface CliTemporal {
   close(): Promise<void>;
 }
 
-export async function connectTemporal(env: NodeJS.ProcessEnv = process.env): Promise<CliTemporal> {
-  const config = temporalConnectionFromEnv(env);
+/**
+ * A client for the CLI: connected as --address/-n/--profile/--config-file, the TEMPORAL_* variables and
+ * the Temporal CLI's profile say (in that order); reads nothing of the worker's own configuration.
+ */
+export async function connectTemporal(env: NodeJS.ProcessEnv = process.env, flags: ConnectionFlags = {}): Promise<CliTemporal> {
+  let config: TemporalConnectionConfig;
+  try {
+    config = temporalConnectionFromEnv(env, flags);
+  } catch (err) {
+    // A bad variable, flag or profile field: nothing was started, the message names it.
+    if (err instanceof ConfigError) throw new CliError(err.message, EXIT.invalid);
+    throw err;
+  }
   const codec = codecFor(loadCodecKeys(env));
   let connection: Connection;
+  const at = `${config.address} (${config.from.address})`;
   try {
-    connection = await Connection.connect({ address: config.address, tls: config.tls, apiKey: config.apiKey, connectTimeout: 5_000 });
+    connection = await Connection.connect({ ...connectionOptions(config), connectTimeout: 5_000 });
   } catch (err) {
     // The server answered but refused the token (bad signature, expired, wrong audience): not "unreachable".
-    if (isDenied(err)) throw new Error(`Temporal at ${config.address} refused the credentials (TEMPORAL_API_KEY): ${(err as Error).message}`);
+    if (isDenied(err)) throw new Error(`Temporal at ${config.address} refused the credentials (${config.from.apiKey ?? 'TEMPORAL_API_KEY'}): ${(err as Error).message}`);
     // A refused handshake looks like an unreachable server: point at the TLS settings when they are in play.
-    const hint = config.tls ? 'Check TEMPORAL_ADDRESS and the TEMPORAL_TLS_* settings (CA, client certificate, server name).' : 'Is the stack running (npm start)? A server that requires TLS needs TEMPORAL_TLS_*.';
-    throw new Error(`cannot reach Temporal at ${config.address} (TEMPORAL_ADDRESS): ${err instanceof Error ? err.message : String(err)}. ${hint}`);
+    const hint = config.tls
+      ? 'Check the address and the TLS settings (TEMPORAL_TLS_* or the profile\'s tls: CA, client certificate, server name).'
+      : 'Is the stack running (npm start)? A server that requires TLS needs TEMPORAL_TLS_* (or a profile with tls).';
+    throw new Error(`cannot reach Temporal at ${at}: ${err instanceof Error ? err.message : String(err)}. ${hint}`);
   }
   const token = requesterToken(env);
+  const tracing = cliTracing(env);
   const client = new Client({
     connection,
     namespace: config.namespace,
     dataConverter: { payloadCodecs: [codec] },
-    interceptors: { workflow: token ? [credentialInterceptor(codec, token)] : [] },
+    // The trace's span first: the credential header is then added inside it.
+    interceptors: { workflow: [...tracing.interceptors, ...(token ? [credentialInterceptor(codec, token)] : [])] },
   });
-  return { client, codec, taskQueue: env.DBAAS_TASK_QUEUE ?? 'dbaas', close: () => connection.close() };
+  const close = async () => {
+    await Promise.allSettled([tracing.flush(), connection.close()]);
+  };
+  return { client, codec, taskQueue: env.DBAAS_TASK_QUEUE ?? 'dbaas', close };
 }
 
 /** gRPC PERMISSION_DENIED (7) or UNAUTHENTICATED (16), on the error or the client's ServiceError wrapping it. */

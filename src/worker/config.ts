@@ -7,27 +7,24 @@ import { describeZodError } from '../shared/schemas';
 import type { AuditStoreConfig } from '../audit/open';
 import { loadPolicy, type Policy } from '../auth/policy';
 import type { TokenVerifierConfig } from '../auth/tokens';
+import { ConfigError } from './config-error';
 import { withoutEmptyValues } from './env';
+import { temporalConnectionFromEnv, type TemporalConnectionConfig } from './temporal-connection';
 
-/** true, false, or undefined when not set (TEMPORAL_TLS: unset means "on when anything asks for it"). */
-const flag = z
-  .enum(['true', 'false', '1', '0', ''])
-  .optional()
-  .transform((v) => (v === undefined || v === '' ? undefined : v === 'true' || v === '1'));
+export { ConfigError } from './config-error';
+export { temporalConnectionFromEnv, type TemporalConnectionConfig } from './temporal-connection';
 
+/** The DBCS endpoint and credentials: the only part of this configuration the CLI's direct reads (view, job) parse. */
+const dbcsEnvShape = {
+  DBCS_BASE_URL: z.string().url('must be a URL such as https://dbaas.oraclecloud.com').default('http://127.0.0.1:9080'),
+  DBCS_USERNAME: z.string().min(1).optional(),
+  DBCS_PASSWORD: z.string().min(1).optional(),
+  DBCS_PASSWORD_FILE: z.string().optional(),
+  DBCS_CA_FILE: z.string().optional(),
+};
+
+// The Temporal connection (TEMPORAL_*, profiles) is read by ./temporal-connection, shared with the CLI.
 const envSchema = z.object({
-  TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  TEMPORAL_API_KEY: z.string().optional(),
-  TEMPORAL_TLS: flag,
-  TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().optional(),
-  TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().optional(),
-  TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().optional(),
-  // PEM text instead of a file (a secret injected as a variable), as the Temporal CLI takes it.
-  TEMPORAL_TLS_CLIENT_CERT_DATA: z.string().optional(),
-  TEMPORAL_TLS_CLIENT_KEY_DATA: z.string().optional(),
-  TEMPORAL_TLS_SERVER_CA_CERT_DATA: z.string().optional(),
-  TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
   DBAAS_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
   DBAAS_DATA_DIR: z.string().min(1).default('.data'),
   DBAAS_WORKFLOW_BUNDLE: z.string().optional(),
@@ -39,11 +36,7 @@ const envSchema = z.object({
   DBAAS_HEALTH_HOST: z.string().min(1).default('127.0.0.1'),
   DBAAS_POLL_FLOOR_MS: z.coerce.number().int().min(10).max(60_000).default(200),
   DBAAS_POLL_CAP_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
-  DBCS_BASE_URL: z.string().url('must be a URL such as https://dbaas.oraclecloud.com').default('http://127.0.0.1:9080'),
-  DBCS_USERNAME: z.string().min(1).optional(),
-  DBCS_PASSWORD: z.string().min(1).optional(),
-  DBCS_PASSWORD_FILE: z.string().optional(),
-  DBCS_CA_FILE: z.string().optional(),
+  ...dbcsEnvShape,
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
   /** Who may ask for operations (src/activities/requester.ts): `development` also runs unsigned requests. */
   DBAAS_AUTH: z.enum(['required', 'development'], { message: 'must be "required" or "development"' }).default('required'),
@@ -53,21 +46,6 @@ const envSchema = z.object({
   DBAAS_AUTH_AUDIENCE: z.string().min(1).default('dbaas'),
   DBAAS_POLICY_FILE: z.string().optional(),
 });
-
-export interface TemporalConnectionConfig {
-  address: string;
-  namespace: string;
-  /** Sent by the SDK as `Authorization: Bearer <apiKey>` (a Temporal Cloud API key, or a JWT for the server's claim mapper). */
-  apiKey?: string;
-  /** false: plaintext even with an API key (the SDK would otherwise turn TLS on for one). */
-  tls?:
-    | {
-        serverNameOverride?: string;
-        serverRootCACertificate?: Buffer;
-        clientCertPair?: { crt: Buffer; key: Buffer };
-      }
-    | false;
-}
 
 export interface WorkerConfig {
   temporal: TemporalConnectionConfig;
@@ -95,67 +73,21 @@ export interface RequesterConfig {
   policy: Policy;
 }
 
-export class ConfigError extends Error {}
-
 const isLoopback = (url: string) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
 
-/**
- * The Temporal part of the configuration: shared by the worker and the CLI. As the Temporal CLI reads
- * the same variables: TLS is on when TEMPORAL_TLS is true or any TLS setting or an API key is given;
- * TEMPORAL_TLS=false turns it off even with an API key (e.g. a token for a local plaintext server).
- */
-export function temporalConnectionFromEnv(env: NodeJS.ProcessEnv): TemporalConnectionConfig {
-  const e = parseEnv(env);
-  const given = (prefix: string) => !!(e[`${prefix}_PATH` as keyof typeof e] || e[`${prefix}_DATA` as keyof typeof e]);
-  if (given('TEMPORAL_TLS_CLIENT_CERT') !== given('TEMPORAL_TLS_CLIENT_KEY')) {
-    throw new ConfigError('TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH (or their _DATA forms) must be set together');
-  }
-  const cert = pem(e, 'TEMPORAL_TLS_CLIENT_CERT');
-  const key = pem(e, 'TEMPORAL_TLS_CLIENT_KEY');
-  const ca = pem(e, 'TEMPORAL_TLS_SERVER_CA_CERT');
-  const tlsSettings = [cert && 'TEMPORAL_TLS_CLIENT_CERT_*', ca && 'TEMPORAL_TLS_SERVER_CA_CERT_*', e.TEMPORAL_TLS_SERVER_NAME && 'TEMPORAL_TLS_SERVER_NAME'].filter(Boolean);
-  // Refused rather than ignored: a certificate set up and silently not used is a security surprise.
-  if (e.TEMPORAL_TLS === false && tlsSettings.length > 0) throw new ConfigError(`TEMPORAL_TLS=false contradicts ${tlsSettings.join(', ')}`);
-  const wantsTls = e.TEMPORAL_TLS ?? (tlsSettings.length > 0 || !!e.TEMPORAL_API_KEY);
-  return {
-    address: e.TEMPORAL_ADDRESS,
-    namespace: e.TEMPORAL_NAMESPACE,
-    apiKey: e.TEMPORAL_API_KEY,
-    tls: wantsTls
-      ? {
-          serverNameOverride: e.TEMPORAL_TLS_SERVER_NAME,
-          serverRootCACertificate: ca,
-          clientCertPair: cert && key ? { crt: cert, key } : undefined,
-        }
-      : e.TEMPORAL_TLS === false
-        ? false
-        : undefined,
-  };
-}
-
-/** A PEM from `<prefix>_PATH` (a file) or `<prefix>_DATA` (the text itself); not both. */
-function pem(e: z.infer<typeof envSchema>, prefix: 'TEMPORAL_TLS_CLIENT_CERT' | 'TEMPORAL_TLS_CLIENT_KEY' | 'TEMPORAL_TLS_SERVER_CA_CERT'): Buffer | undefined {
-  const file = e[`${prefix}_PATH`];
-  const data = e[`${prefix}_DATA`];
-  if (file && data) throw new ConfigError(`set ${prefix}_PATH or ${prefix}_DATA, not both`);
-  if (data) return Buffer.from(data);
-  if (!file) return undefined;
-  try {
-    return readFileSync(file);
-  } catch {
-    throw new ConfigError(`${prefix}_PATH: cannot read ${file}`);
-  }
-}
-
 function parseEnv(env: NodeJS.ProcessEnv) {
-  const parsed = envSchema.safeParse(withoutEmptyValues(env));
-  if (!parsed.success) throw new ConfigError(`invalid worker configuration: ${describeZodError(parsed.error)}`);
+  return parseWith(envSchema, env, 'worker configuration');
+}
+
+function parseWith<S extends z.ZodTypeAny>(schema: S, env: NodeJS.ProcessEnv, what: string): z.output<S> {
+  const parsed = schema.safeParse(withoutEmptyValues(env));
+  if (!parsed.success) throw new ConfigError(`invalid ${what}: ${describeZodError(parsed.error)}`);
   return parsed.data;
 }
 
 /** The DBCS endpoint and credentials: shared by the worker and the CLI's direct reads (view, job). */
 export function dbcsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerConfig['dbcs'] {
-  const e = parseEnv(env);
+  const e = parseWith(z.object(dbcsEnvShape), env, 'DBCS configuration');
   let password = e.DBCS_PASSWORD;
   if (e.DBCS_PASSWORD_FILE) {
     if (password) throw new ConfigError('set DBCS_PASSWORD or DBCS_PASSWORD_FILE, not both');

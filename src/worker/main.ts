@@ -31,7 +31,7 @@ export async function runWorker(config: WorkerConfig, extras: WorkerExtras = {})
   const codec = codecFor(loadCodecKeys(process.env, config.dataDir));
   const audit = await openAuditStore(config.audit);
   const cloud = new DbcsClient({ ...config.dbcs, observe: apiCallMetrics(telemetry.meter) });
-  const connection = await NativeConnection.connect({ address: config.temporal.address, tls: config.temporal.tls, apiKey: config.temporal.apiKey });
+  const connection = await NativeConnection.connect({ address: config.temporal.address, tls: config.temporal.tls, apiKey: config.temporal.apiKey, metadata: config.temporal.metadata });
   try {
     const worker = await Worker.create({
       connection,

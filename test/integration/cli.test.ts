@@ -1,11 +1,12 @@
 // The dbaas CLI as an operator runs it: a real process against the real dev server, worker and simulator.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startProcess } from '../../scripts/lib/process';
 import { serviceWorkflowId } from '../../src/shared/contract';
-import { auditTrail, cliEnvFor, cliFor, sampleInput, startFileStack, uniqueName, waitUntil, type FileStack } from '../helpers/harness';
+import { auditTrail, cliEnvFor, cliFor, sampleInput, startFileStack, startWorker, uniqueName, waitUntil, type FileStack } from '../helpers/harness';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'dbaas-cli-'));
 let s: FileStack;
@@ -234,5 +235,85 @@ describe('dbaas CLI: every operation of the seed script', () => {
     expect(s.sim.state.instance('clidom', name)?.status).toBe('Running');
     await execute('deleteService', { confirm: name });
     expect(s.sim.state.instance('clidom', name)).toBeUndefined();
+  });
+});
+
+describe('dbaas CLI: connection profiles and the conventions of the temporal CLI', () => {
+  /** A config file written by the real `temporal config set`: the dev server under "test", a dead address under "default". */
+  function profileFile(): string {
+    const file = path.join(mkdtempSync(path.join(dir, 'profile-')), 'temporal.toml');
+    for (const [profile, prop, value] of [
+      ['test', 'address', inject('temporalAddress')],
+      ['test', 'namespace', 'default'],
+      ['test', 'grpc_meta.x-dbaas-test', 'profile'],
+      ['default', 'address', '127.0.0.1:9'],
+    ]) {
+      execFileSync(inject('temporalCli'), ['config', 'set', '--profile', profile!, '--prop', prop!, '--value', value!], { env: { PATH: process.env.PATH, HOME: dir, TEMPORAL_CONFIG_FILE: file }, stdio: 'pipe' });
+    }
+    return file;
+  }
+
+  it('a worker and the CLI both connect through a TOML profile (TEMPORAL_PROFILE, --profile); a missing profile is named', async () => {
+    const file = profileFile();
+    const taskQueue = uniqueName('cli-profile');
+    // No TEMPORAL_ADDRESS (empty counts as unset): only the profile knows where the dev server is.
+    const viaProfile = { TEMPORAL_ADDRESS: '', TEMPORAL_CONFIG_FILE: file, DBAAS_TASK_QUEUE: taskQueue };
+    const worker = await startWorker({ taskQueue, simulatorUrl: s.sim.url, env: { ...viaProfile, TEMPORAL_PROFILE: 'test' } });
+    try {
+      // The ready line, plain or as a JSON log line: the address came from the profile.
+      expect(worker.output.join('\n')).toMatch(new RegExp(`dbaas worker ready: .* at ${inject('temporalAddress').replace(/\./g, '\\.')};`));
+      const name = uniqueName('cli-prof');
+      const build = await cli(['build', specFile(name), '--domain', 'clidom', '--profile', 'test', '--wait', '-o', 'jsonl'], viaProfile);
+      expect(build.code, build.out).toBe(0);
+      // jsonl: every line one JSON object, progress first, the result last.
+      const lines = build.out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; status?: string; step?: string });
+      expect(lines.at(-1)).toMatchObject({ event: 'result', status: 'succeeded' });
+      expect(lines.slice(0, -1).every((l) => l.event === 'progress')).toBe(true);
+      expect(lines.some((l) => l.step === 'waitForCreateJob')).toBe(true);
+      expect(s.sim.state.instance('clidom', name)?.status).toBe('Running');
+
+      // The same through TEMPORAL_PROFILE; the profile's "default" (a dead address) loses to --address.
+      const status = await cli(['status', serviceWorkflowId('clidom', name), '-o', 'json'], { ...viaProfile, TEMPORAL_PROFILE: 'test' });
+      expect(status.code, status.out).toBe(0);
+      expect(JSON.parse(status.out)).toMatchObject({ workflowStatus: 'COMPLETED' });
+      expect((await cli(['--address', inject('temporalAddress'), 'status', serviceWorkflowId('clidom', name)], viaProfile)).code).toBe(0);
+
+      const missing = await cli(['list', '--profile', 'staging'], viaProfile);
+      expect(missing.code).toBe(2);
+      expect(missing.out).toMatch(/profile "staging" \(--profile\) not found in .+temporal\.toml \(profiles there: (test, default|default, test)\)/);
+      const dead = await cli(['list'], viaProfile);
+      expect(dead.code).toBe(5);
+      expect(dead.out).toContain(`cannot reach Temporal at 127.0.0.1:9 (profile.default.address (in ${file}))`);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('--max-wait stops watching with exit 7 and leaves the operation running; nothing is coloured off a terminal', async () => {
+    const name = uniqueName('cli-maxw');
+    const workflowId = serviceWorkflowId('clidom', name);
+    s.sim.configure({ jobDurationMs: { create: 8000 } });
+    try {
+      const started = Date.now();
+      const build = await cli(['build', specFile(name), '--domain', 'clidom', '--max-wait', '2s']);
+      expect(build.code, build.out).toBe(7);
+      expect(build.out).toContain(`Stopped watching after 2s (--max-wait): buildService of [${name}] is still running and goes on; nothing was cancelled. Follow it: dbaas status ${workflowId} --wait (exit 7)`);
+      expect(Date.now() - started).toBeLessThan(8000 + 5000);
+      expect((await s.t.client.workflow.getHandle(workflowId).describe()).status.name).toBe('RUNNING');
+      // The same for status --wait, as JSON lines: the last line says it is still running.
+      const status = await cli(['status', workflowId, '--max-wait', '1s', '-o', 'jsonl']);
+      expect(status.code).toBe(7);
+      const last = JSON.parse(status.out.split('\n').filter((l) => l.startsWith('{')).at(-1)!) as { event: string; stillRunning?: boolean };
+      expect(last).toMatchObject({ event: 'result', stillRunning: true });
+      expect(status.out).toContain('Stopped watching after 1s (--max-wait)');
+      // Not cancelled: it ends on its own, and a plain --wait sees it succeed.
+      const done = await cli(['status', workflowId, '--wait']);
+      expect(done.code).toBe(0);
+      expect(done.out).toContain(`✔ ${workflowId} succeeded`);
+      expect(build.out + status.out + done.out).not.toContain('\x1b[');
+      expect(s.sim.state.instance('clidom', name)?.status).toBe('Running');
+    } finally {
+      s.sim.configure({ jobDurationMs: { create: 1500 } });
+    }
   });
 });

@@ -1,6 +1,9 @@
 // What an operator sees of a running worker: Prometheus metrics (the SDK's and ours), one trace from
 // the client through the workflow and its activities to the DBCS calls, and JSON log lines that say
 // which workflow, run, activity and service they belong to.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -13,8 +16,11 @@ import { maintainProgressQuery, maintainWorkflowId } from '../../src/shared/main
 import { rolloutProgressQuery } from '../../src/shared/patching';
 import type { DbcsSimulator } from '../../src/simulator/server';
 import { startTracing, type Tracing } from '../../src/worker/telemetry/tracing';
-import { codec, sampleInput, startSimulator, startWorker, uniqueName, waitUntil } from '../helpers/harness';
+import { cliEnvFor, cliFor, codec, sampleInput, startSimulator, startWorker, uniqueName, waitUntil } from '../helpers/harness';
 import { startOtlpCollector, type OtlpCollector } from '../helpers/otlp-collector';
+
+/** The attribute the Temporal client interceptor puts the workflow id in. */
+const WORKFLOW_ID = 'temporalWorkflowId';
 
 let sim: DbcsSimulator;
 let worker: ManagedProcess;
@@ -88,6 +94,26 @@ it('traces a build from the client through the workflow and its activities to th
   const calls = trace.filter((s) => s.name.startsWith('DBCS '));
   expect(calls.length).toBeGreaterThanOrEqual(3);
   for (const c of calls) expect(byId.get(c.parentSpanId!)?.name).toMatch(/^RunActivity:/);
+});
+
+it('traces `dbaas build` from the CLI process to the DBCS calls: one trace across two processes', async () => {
+  const name = uniqueName('obscli').slice(0, 14);
+  const spec = path.join(mkdtempSync(path.join(os.tmpdir(), 'dbaas-obs-')), 'spec.json');
+  const service = structuredClone(sampleInput(name).service);
+  for (const p of service.parameters ?? []) delete (p as { adminPassword?: string }).adminPassword;
+  writeFileSync(spec, JSON.stringify(service));
+  const { cli } = cliFor(() => ({ ...cliEnvFor({ sim, taskQueue }), OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint }));
+  const built = await cli(['build', spec, '--domain', 'obsdom', '--wait']);
+  expect(built.code, built.out).toBe(0);
+  // The CLI exports its spans before it exits.
+  const start = collector.spans.find((s) => s.service === 'dbaas-cli' && s.name === 'StartWorkflow:buildService' && s.attributes[WORKFLOW_ID] === serviceWorkflowId('obsdom', name));
+  expect(start, `the CLI's span; CLI spans: ${collector.spans.filter((s) => s.service === 'dbaas-cli').map((s) => s.name).join(', ')}`).toBeDefined();
+  const trace = await waitUntil(
+    'the worker\'s spans under the CLI\'s',
+    () => collector.spans.filter((s) => s.traceId === start!.traceId),
+    (spans) => spans.some((s) => s.name.startsWith('DBCS POST create')),
+  );
+  expect(trace.find((s) => s.name === 'RunWorkflow:buildService')?.parentSpanId).toBe(start!.spanId);
 });
 
 it('serves the SDK\'s metrics and ours on the Prometheus endpoint', async () => {

@@ -2,7 +2,7 @@
 // command lines per command. Each ends with exit code 2 and a message naming the bad option or
 // argument, and nothing connects to Temporal, the cloud API or the audit store. The same program runs
 // as a process in test/integration/bad-input-workflows.test.ts, which proves the real exit code.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -11,9 +11,12 @@ import { BAD_INPUT_SEED, hugeString, invalidInputs, namesField, showCase, specOf
 
 /** What the commands would have reached: counted, and refused so nothing goes further. */
 const reached = vi.hoisted(() => ({ temporal: 0, cloud: 0, audit: 0 }));
+/** The connection flags the last connectTemporal call was given. */
+const lastFlags = vi.hoisted(() => ({ value: undefined as unknown }));
 vi.mock('../../src/starter/temporal', () => ({
-  connectTemporal: async () => {
+  connectTemporal: async (_env: unknown, flags: unknown) => {
     reached.temporal += 1;
+    lastFlags.value = flags;
     throw new Error('test: no Temporal connection was expected');
   },
   readProgress: async () => {
@@ -245,6 +248,19 @@ const COMMANDS: CommandSpec[] = [
   ),
 ];
 
+/** The global options every command takes (src/starter/global-options.ts), and their bad values. */
+const GLOBAL_OPTIONS = ['--address', '--namespace', '--profile', '--config-file', '--output'];
+const badGlobal: fc.Arbitrary<[string, string, string?]> = fc.oneof(
+  fc.constantFrom('localhost', 'host:', ':7233', 'host:99999', 'a b:1', 'http://h:1', '', 'h:1:2').map((v): [string, string] => ['--address', v]),
+  fc.constantFrom('', 'has space', 'tab\tns', 'x'.repeat(1001)).map((v): [string, string] => ['--namespace', v]),
+  fc.constantFrom('', 'two words', 'x'.repeat(201)).map((v): [string, string] => ['--profile', v]),
+  fc.constant<[string, string]>(['--config-file', '']),
+  fc.oneof(fc.constantFrom('yaml', 'JSON', 'csv', 'table', ''), wrongWord.filter((v) => !['text', 'json', 'jsonl'].includes(v))).map((v): [string, string] => ['--output', v]),
+);
+const badMaxWait = fc.constantFrom('forever', '0', '0s', '-5s', '5d', '1h 30m', '1e3', '169h', '', '1.5.2s').map((v): [string, string] => ['--max-wait', v]);
+/** A command's options with the global ones, and --max-wait where --wait is. */
+const allOptions = (c: CommandSpec) => [...c.options, ...GLOBAL_OPTIONS, ...(c.options.includes('--wait') ? ['--max-wait'] : [])];
+
 /** Replaces (or appends) an option's value in a command line; `--opt=value` keeps values that start with "-". */
 function withOption(argv: string[], option: string, value: string): string[] {
   const i = argv.indexOf(option);
@@ -259,6 +275,7 @@ const nameWords = (c: CommandSpec) => c.name.split(' ').length;
 
 function casesFor(c: CommandSpec): fc.Arbitrary<CliCase> {
   const valid = c.valid;
+  const options = allOptions(c);
   const arbs: fc.Arbitrary<CliCase>[] = [
     c.bad.map(([option, value, names]) => {
       // An option that takes no value, given one: a stray positional argument.
@@ -267,10 +284,15 @@ function casesFor(c: CommandSpec): fc.Arbitrary<CliCase> {
     }),
     fc
       .stringMatching(/^[a-z][a-z0-9-]{1,14}$/)
-      .filter((o) => !c.options.includes(`--${o}`) && o !== 'help' && o !== 'h')
+      .filter((o) => !options.includes(`--${o}`) && o !== 'help' && o !== 'h')
       .map((o) => ({ argv: [...valid(), `--${o}`], names: `--${o}`, how: 'unknown option' })),
+    badGlobal.map(([option, value]) => ({ argv: withOption(valid(), option, value), names: option, how: 'bad global option' })),
+    // Before the command, the program reads them: the same check.
+    badGlobal.map(([option, value]) => ({ argv: [`${option}=${value}`, ...valid()], names: option, how: 'bad global option' })),
   ];
-  const valued = c.options.filter((o) => !['--wait', '--json', '--canary', '--force-apply', '--delete-backup'].includes(o));
+  if (options.includes('--max-wait')) arbs.push(badMaxWait.map(([option, value]) => ({ argv: withOption(valid(), option, value), names: option, how: 'bad --max-wait' })));
+  if (options.includes('--json')) arbs.push(fc.constantFrom('text', 'jsonl').map((v) => ({ argv: [...valid(), '--json', '--output', v], names: '--json contradicts --output', how: '--json against -o' })));
+  const valued = options.filter((o) => !['--wait', '--json', '--canary', '--force-apply', '--delete-backup'].includes(o));
   if (valued.length > 0) arbs.push(fc.constantFrom(...valued).map((o) => ({ argv: [...valid().filter((a, i, all) => a !== o && all[i - 1] !== o), o], names: o, how: 'option without its value' })));
   if (c.positional) {
     const pos = c.positional;
@@ -342,5 +364,37 @@ describe('exit codes of the commander layer', () => {
     expect((await cli(['nonsense'])).code).toBe(2);
     expect((await cli(['scale', '--help'])).code).toBe(0);
     expect(showCase({ type: 'scaleService', field: 'shape', how: 'x', input: { shape: 'y' } })).toContain('seed');
+  });
+});
+
+describe('global options (the temporal and aws CLIs\' conventions)', () => {
+  it('reach the connection given before or after the command, the command\'s own winning', async () => {
+    await cli(['--address', 'h1:7233', '-n', 'ns1', 'status', 'svc:dom:db1', '--profile', 'p', '--config-file', '/x.toml']);
+    expect(lastFlags.value).toMatchObject({ address: 'h1:7233', namespace: 'ns1', profile: 'p', configFile: '/x.toml', output: 'text', json: false });
+    await cli(['--address', 'h1:7233', 'list', '--address', '[::1]:7233', '-o', 'jsonl']);
+    expect(lastFlags.value).toMatchObject({ address: '[::1]:7233', output: 'jsonl', json: true });
+    await cli(['patch', 'status', 'patch:dom:p1', '--json']);
+    expect(lastFlags.value).toMatchObject({ output: 'json' });
+    await cli(['maintain', 'list', '--output', 'json', '--json']);
+    expect(lastFlags.value).toMatchObject({ output: 'json' });
+  });
+
+  it('--max-wait takes a duration and implies --wait', async () => {
+    await cli(['status', 'svc:dom:db1', '--max-wait', '90s']);
+    expect(lastFlags.value).toMatchObject({ wait: true, maxWait: 90_000 });
+    await cli(['cancel', 'svc:dom:db1', '--max-wait', '1h30m']);
+    expect(lastFlags.value).toMatchObject({ wait: true, maxWait: 5_400_000 });
+    await cli(['patch', 'status', 'patch:dom:p1', '--max-wait', '45']);
+    expect(lastFlags.value).toMatchObject({ wait: true, maxWait: 45_000 });
+  });
+
+  it('--version prints the package version; after a command, --version stays the command\'s own option', async () => {
+    let out = '';
+    expect(await runCli(['--version'], { writeOut: (t) => void (out += t) })).toBe(0);
+    expect(out.trim()).toBe((JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version);
+    const { code, err } = await cli(['patch', 'plan', '--domain', 'dom', '--patch', '12201-190416', '--version', '12.2.0.1']);
+    expect(reached.temporal, err).toBe(1);
+    expect(code).not.toBe(2);
+    expect((await cli(['list', '--version'])).err).toContain("unknown option '--version'");
   });
 });

@@ -46,7 +46,13 @@ describe('worker configuration', () => {
     [{ TEMPORAL_TLS_SERVER_CA_CERT_PATH: '/nonexistent/ca.pem' }, 'TEMPORAL_TLS_SERVER_CA_CERT_PATH: cannot read /nonexistent/ca.pem'],
     [{ TEMPORAL_TLS_SERVER_CA_CERT_PATH: '/etc/hostname', TEMPORAL_TLS_SERVER_CA_CERT_DATA: 'pem' }, 'TEMPORAL_TLS_SERVER_CA_CERT_PATH or TEMPORAL_TLS_SERVER_CA_CERT_DATA, not both'],
     [{ TEMPORAL_TLS: 'false', TEMPORAL_TLS_SERVER_CA_CERT_DATA: 'pem' }, 'TEMPORAL_TLS=false contradicts TEMPORAL_TLS_SERVER_CA_CERT_*'],
-    [{ TEMPORAL_TLS: 'maybe' }, 'TEMPORAL_TLS'],
+    [{ TEMPORAL_TLS: 'maybe' }, 'TEMPORAL_TLS: must be true, false, 1 or 0'],
+    [{ TEMPORAL_ADDRESS: 'no-port' }, 'TEMPORAL_ADDRESS: must be host:port'],
+    [{ TEMPORAL_ADDRESS: 'h:70000' }, 'TEMPORAL_ADDRESS: the port must be at most 65535'],
+    [{ TEMPORAL_TLS_DISABLE_HOST_VERIFICATION: 'true' }, 'TEMPORAL_TLS_DISABLE_HOST_VERIFICATION: not supported'],
+    [{ TEMPORAL_PROFILE: 'prod' }, 'profile "prod" (TEMPORAL_PROFILE) not found: there is no config file'],
+    [{ TEMPORAL_CONFIG_FILE: '/nonexistent/temporal.toml' }, 'TEMPORAL_CONFIG_FILE /nonexistent/temporal.toml: cannot read the config file'],
+    [{ TEMPORAL_GRPC_META_X_NOTE: 'caf\u00e9' }, 'TEMPORAL_GRPC_META_X_NOTE: must be printable ASCII'],
   ])('explains a bad setting: %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });
@@ -83,6 +89,23 @@ describe('Temporal connection (the Temporal CLI\'s variables)', () => {
     expect(temporalConnectionFromEnv({ TEMPORAL_API_KEY: 'k1', TEMPORAL_TLS: 'false' })).toMatchObject({ apiKey: 'k1', tls: false });
     expect(temporalConnectionFromEnv({ TEMPORAL_API_KEY: 'k1', TEMPORAL_TLS: '0' }).tls).toBe(false);
     expect(loadConfig({ TEMPORAL_API_KEY: 'k1', TEMPORAL_TLS: 'false' }).temporal.tls).toBe(false);
+  });
+});
+
+describe('Temporal connection: what the CLI reads (nothing of the worker\'s own settings)', () => {
+  const workerOnlyMistakes = { DBAAS_POLL_FLOOR_MS: 'abc', DBAAS_AUTH: 'maybe', DATABASE_URL: 'mysql://x', DBAAS_HEALTH_PORT: 'x' };
+
+  it('connects whatever the worker-only variables say; the worker refuses them', () => {
+    expect(temporalConnectionFromEnv({ ...workerOnlyMistakes, TEMPORAL_ADDRESS: 'temporal.example.com:7233' })).toMatchObject({ address: 'temporal.example.com:7233', namespace: 'default' });
+    expect(dbcsConfigFromEnv({ ...workerOnlyMistakes, DBCS_BASE_URL: 'http://127.0.0.1:9999' }).baseUrl).toBe('http://127.0.0.1:9999');
+    expect(() => loadConfig(workerOnlyMistakes)).toThrow(/invalid worker configuration: .*DBAAS_POLL_FLOOR_MS/);
+  });
+
+  it('sends TEMPORAL_GRPC_META_* as gRPC headers and keeps TEMPORAL_TLS_DISABLE_HOST_VERIFICATION=false harmless', () => {
+    const c = temporalConnectionFromEnv({ TEMPORAL_GRPC_META_X_TENANT_ID: 'acme', TEMPORAL_GRPC_META_TRACE: 'on', TEMPORAL_TLS_DISABLE_HOST_VERIFICATION: 'false' });
+    expect(c.metadata).toEqual({ 'x-tenant-id': 'acme', trace: 'on' });
+    expect(c.tls).toBeUndefined();
+    expect(loadConfig({ TEMPORAL_GRPC_META_X_TENANT_ID: 'acme' }).temporal.metadata).toEqual({ 'x-tenant-id': 'acme' });
   });
 });
 
