@@ -2,7 +2,7 @@
 // worker processes, runs the scenarios, prints their figures, writes DIR/results.json (default bench/;
 // .data/bench-quick/ with --quick) and, unless --quick, rewrites the figures in BENCHMARKS.md.
 // --quick: small sizes, for the smoke test. --render: only rewrite BENCHMARKS.md from the results.
-// Scenarios: overhead, throughput, history, rollout, maintain, crash. --cluster: instead, throughput
+// Scenarios: overhead, throughput, history, rollout, maintain, crash, startup. --cluster: instead, throughput
 // and crash recovery on the dev server and on the production-shape cluster, one after the other.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -14,6 +14,7 @@ import { overhead } from './overhead';
 import { describeRun, rewriteBenchmarksMd, writeResults, type BenchResults } from './report';
 import { renderFigures } from './render';
 import { rollout } from './rollout';
+import { startup } from './startup';
 import { compareTargets } from './targets';
 import { crashRecovery, throughput } from './throughput';
 import { dropEmptyEnvironmentVariables } from '../../src/worker/env';
@@ -25,6 +26,7 @@ export const SCENARIOS: Record<string, (env: BenchEnv) => Promise<unknown>> = {
   rollout,
   maintain: maintainLoad,
   crash: crashRecovery,
+  startup,
 };
 
 function parseArgs(argv: string[]) {

@@ -4,6 +4,7 @@ import type { HistoryRow } from './history-polls';
 import type { OverheadRow } from './overhead';
 import { table, type BenchResults } from './report';
 import type { RolloutRow } from './rollout';
+import { renderStartup, type StartupFigures } from './startup';
 import { renderTargets, type TargetFigures } from './targets';
 import type { CrashRecovery, ThroughputRow, BatchFigures } from './throughput';
 
@@ -24,6 +25,7 @@ export function renderFigures(results: BenchResults): string {
     maintain: Entry<MaintainFigures[]>;
     crash: Entry<CrashRecovery>;
     targets: Entry<TargetFigures[]>;
+    startup: Entry<StartupFigures>;
   }>;
   const out: string[] = [];
   const goals: string[] = [];
@@ -172,6 +174,13 @@ export function renderFigures(results: BenchResults): string {
       const c = t.crash;
       goals.push(`| no duplicated create after a crash (${t.target}) | ${c.createJobs} create jobs, ${c.instancesCreated} instances for ${c.n} builds | ${verdict(c.createJobs === c.n && c.instancesCreated === c.n && c.allRunning)} |`);
     }
+  }
+  if (s.startup) {
+    const f = s.startup.figures;
+    heading('8. Start to polling: the worker image before and after (medians)', s.startup);
+    out.push(renderStartup(f));
+    const [before, after] = [f.rows[0]!, f.rows.at(-1)!];
+    goals.push(`| the image's worker starts without tsx or webpack | ${after.bundledAtStart ? 'bundles at start' : 'no webpack at start'}; first task ${after.firstTaskSeconds} s after spawn, before ${before.firstTaskSeconds} s (${f.ratio} ×) | ${verdict(!after.bundledAtStart && after.firstTaskSeconds < before.firstTaskSeconds)} |`);
   }
   if (goals.length) out.push(`### Goals\n\n| goal | measured | |\n| --- | --- | --- |\n${goals.join('\n')}`);
   return out.join('\n\n');
