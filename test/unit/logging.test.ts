@@ -44,6 +44,17 @@ it('follows LOG_LEVEL and DBAAS_LOG_FORMAT, and names a bad value', () => {
   expect(() => createLogger('x', { env: { DBAAS_LOG_FORMAT: 'xml' } })).toThrow(/DBAAS_LOG_FORMAT must be "json" or "pretty"/);
 });
 
+it('has the codec server write JSON lines too', async () => {
+  const codec = startTs('codec', 'src/worker/codec-server.ts', [], { env: { ...process.env, CODEC_AUTH: 'none', CODEC_PORT: '0', DBAAS_CODEC_KEY: Buffer.alloc(32, 7).toString('base64') } });
+  try {
+    await codec.waitFor(/codec server listening on/, 30_000);
+    const line = JSON.parse(codec.output.find((l) => l.includes('listening on'))!) as Record<string, unknown>;
+    expect(line).toMatchObject({ level: 'info', component: 'codec-server', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) });
+  } finally {
+    await codec.stop();
+  }
+});
+
 it('has the simulator write JSON lines too', async () => {
   const sim = startTs('simulator', 'src/simulator/main.ts', [], { env: { ...process.env, SIM_PORT: '0', LOG_LEVEL: 'info' } });
   try {
