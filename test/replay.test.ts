@@ -37,7 +37,9 @@ describe('recorded histories replay', () => {
     const names = ['buildService-success', 'buildService-rolled-back', 'scaleService-success', 'scaleService-rolled-back', 'changeLifecycle-stop', 'deleteService-success', 'rollingPatch-success', 'rollingPatch-rolled-back', 'patchService-success', 'rollbackServicePatch-success', 'maintainService-drift'];
     // Paths added by issue 10: compensation without the audit store's help, cancelled and held rollouts, maintain's retries and pause.
     const newer = ['buildService-cancelled-create-lost', 'rollingPatch-cancelled', 'rollingPatch-rollback-failed', 'rollingPatch-busy-held', 'maintainService-attention-retry', 'maintainService-pause-kept'];
-    expect(histories).toEqual(expect.arrayContaining([...[...names, ...newer].map((n) => `${n}.json`), ...names.map((n) => `v1-audit-activities/${n}.json`), ...names.map((n) => `v3/${n}.json`), ...[...names, ...newer].map((n) => `v4/${n}.json`), 'buildService-verified.json', 'buildService-refused.json']));
+    // Issue 14: backups and restores, rollingPatch's backupFirst, maintainService's backup schedule.
+    const backups = ['backupService-success', 'backupService-failed', 'restoreService-success', 'restoreService-failed', 'rollingPatch-backup-first', 'maintainService-backup-schedule'];
+    expect(histories).toEqual(expect.arrayContaining([...[...names, ...newer, ...backups].map((n) => `${n}.json`), ...names.map((n) => `v1-audit-activities/${n}.json`), ...names.map((n) => `v3/${n}.json`), ...[...names, ...newer].map((n) => `v4/${n}.json`), 'buildService-verified.json', 'buildService-refused.json']));
   });
 
   it.each(histories)('%s replays without a determinism error', async (file) => {

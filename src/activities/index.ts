@@ -2,6 +2,7 @@
 import type { AuditStore } from '../audit/types';
 import type { DbcsClient } from '../cloud/client';
 import { createAuditActivities } from './audit';
+import { createBackupActivities } from './backups';
 import { createCloudActivities, type PollSettings } from './cloud';
 import { createAdoptionActivities } from './create-adoption';
 import { createPatchingActivities } from './patching';
@@ -14,11 +15,13 @@ export function createActivities(deps: { cloud: DbcsClient; audit: () => Promise
     ...createPatchingActivities(deps.cloud),
     ...createAdoptionActivities(deps.cloud),
     ...createAuditActivities(deps.audit),
+    ...createBackupActivities(deps.cloud, deps.audit, deps.polling),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
 export type { AuditEventRequest } from './audit';
+export type { BackupStart, StartBackupInput, StartRecoveryInput, WaitForBackupInput, WaitForRecoveryInput } from './backups';
 export type { CreateServiceResult, PollSettings, JobOutcome, LifecycleRequest, ScaleRequest, ServiceRef, SubmitResult, WaitForJobInput, WaitForStatusInput } from './cloud';
 export type { OwnCreate, OwnCreateQuery } from './create-adoption';
 export type { FleetMember, HealthResult, PrecheckResult } from './patching';

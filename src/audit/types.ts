@@ -1,10 +1,16 @@
-// The audit trail: one table of events, each with an idempotency key so a retried write is a no-op.
+// The audit trail: one table of events, each with an idempotency key so a retried write is a no-op;
+// and our records of backups (one row per backup a workflow took, rolled off after their retention).
+import type { BackupRecord } from '../shared/backups';
+
+export type { BackupRecord } from '../shared/backups';
 
 export const AUDIT_EVENTS = ['requested', 'started', 'succeeded', 'failed', 'rolled_back', 'rollback_failed', 'precheck_passed', 'precheck_failed', 'health_gate_passed', 'health_gate_failed', 'drift_detected', 'action_taken', 'action_failed', 'needs_attention', 'maintenance_ended',
   // Control of long-running workflows and the end of lasting conditions (one event each, not one per pass).
   'approved', 'paused', 'resumed', 'aborted', 'cancelled', 'desired_changed', 'drift_resolved', 'attention_cleared', 'rolling_back',
   // A request the requester check refused (nothing else happens after it).
   'refused',
+  // A service a rollout left out (its backup before the patch failed).
+  'excluded',
 ] as const;
 export type AuditEventName = (typeof AUDIT_EVENTS)[number];
 
@@ -40,11 +46,43 @@ export interface AuditQuery {
   limit?: number;
 }
 
+export interface BackupRecordInput extends BackupRecord {
+  /** One record per backup a run takes (workflowId:runId): writing it again updates it. */
+  recordKey: string;
+}
+
+export interface BackupQuery {
+  identityDomain: string;
+  serviceName?: string;
+  /** Rolled-off records too (default: only those within their retention). */
+  includeRolledOff?: boolean;
+  limit?: number;
+}
+
+export interface RollOffRequest {
+  identityDomain: string;
+  /** One service's records; all of the domain's when absent. */
+  serviceName?: string;
+  /** Records of backups that ended (or, unfinished, started) before this roll off. */
+  olderThan: Date;
+  /** When they roll off (the roll-off's own time). */
+  at: Date;
+}
+
 export interface AuditStore {
   /** Writes the event unless one with the same idempotency key exists; true when it was written. */
   record(event: AuditEventInput): Promise<boolean>;
   /** Events in the order they occurred. */
   query(filter: AuditQuery): Promise<AuditRecord[]>;
+  /** Writes or updates (same recordKey) our record of a backup; a rolled-off record stays rolled off. */
+  recordBackup(record: BackupRecordInput): Promise<void>;
+  /** A service's (or a domain's) backup records, newest first. */
+  listBackups(query: BackupQuery): Promise<BackupRecord[]>;
+  /**
+   * Marks records older than the retention rolled off (they are kept, flagged), except each service's
+   * newest COMPLETED one and any still IN PROGRESS. Returns how many rolled off now.
+   */
+  rollOffBackups(request: RollOffRequest): Promise<number>;
   close(): Promise<void>;
   readonly kind: 'postgres' | 'pglite';
 }

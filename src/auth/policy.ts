@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { describeZodError } from '../shared/schemas';
 
-const OPERATION_NAMES = ['buildService', 'scaleService', 'changeLifecycle', 'deleteService', 'rollingPatch', 'maintainService', 'patchService', 'rollbackServicePatch'] as const;
+const OPERATION_NAMES = ['buildService', 'scaleService', 'changeLifecycle', 'deleteService', 'rollingPatch', 'maintainService', 'patchService', 'rollbackServicePatch', 'backupService', 'restoreService'] as const;
 const pattern = z.string().min(1).regex(/^[A-Za-z0-9_.@-]*\*?$/, 'a name, or a prefix ending in *');
 
 export const policySchema = z
@@ -30,11 +30,16 @@ export const policySchema = z
 
 export type Policy = z.infer<typeof policySchema>;
 
-/** Viewers start nothing; operators run day-to-day operations; deletes and fleet rollouts are for admins. */
+/**
+ * Viewers start nothing; operators run day-to-day operations, backups included (a backup changes no
+ * data and is what makes every other change safe to try); deletes, fleet rollouts and restores are for
+ * admins: a restore overwrites the database with an older state, losing what was written since, as
+ * destructive as a delete and not undoable.
+ */
 export const DEFAULT_POLICY: Policy = {
   roles: {
     viewer: [],
-    operator: ['buildService', 'scaleService', 'changeLifecycle', 'maintainService'],
+    operator: ['buildService', 'scaleService', 'changeLifecycle', 'maintainService', 'backupService'],
     admin: ['*'],
   },
   grants: [

@@ -11,18 +11,23 @@ import {
   appliedPatchesSchema,
   appliedPatchJobSchema,
   availablePatchesSchema,
+  backupListSchema,
   instanceListSchema,
   instanceSchema,
   messageList,
   precheckJobSchema,
+  recoveryHistorySchema,
   serverListSchema,
   serviceJobSchema,
   verboseListSchema,
   type AppliedPatch,
   type AvailablePatch,
+  type BackupListAnswer,
   type Instance,
   type InstanceList,
   type JobRef,
+  type RecoveryAnswer,
+  type RecoveryRequest,
   type Server,
   type ServiceJob,
   type ServiceJobAnswer,
@@ -156,6 +161,31 @@ export class DbcsClient {
   async listServers(domain: string, serviceName: string): Promise<Server[]> {
     const res = await this.call({ operation: `list VMs of service [${serviceName}]`, method: 'GET', path: `${this.instancePath(domain, serviceName)}/servers`, domain, expect: [200], schema: serverListSchema });
     return res.body;
+  }
+
+  /** The service's backups (§2.8); the API lists only the most recent failed one. */
+  async listBackups(domain: string, serviceName: string): Promise<BackupListAnswer[]> {
+    const res = await this.call({ operation: `list backups of [${serviceName}]`, method: 'GET', path: `${this.instancePath(domain, serviceName)}/backups`, domain, expect: [200], schema: backupListSchema });
+    return res.body.backupList;
+  }
+
+  /**
+   * POST …/backups with `{}` (the API requires an empty object): 202, and no job to poll (FOG's
+   * backup_instance.rb reads none): the backup shows in listBackups. A Location, if one came, is ignored.
+   */
+  async startBackup(domain: string, serviceName: string): Promise<void> {
+    await this.call({ operation: `back up [${serviceName}]`, method: 'POST', path: `${this.instancePath(domain, serviceName)}/backups`, domain, body: {}, expect: [202] });
+  }
+
+  /** POST …/backups/recovery with one of latest, tag, timestamp, scn: 202, no job (FOG's recover_instance.rb); it shows in listRecoveries. */
+  async startRecovery(domain: string, serviceName: string, body: RecoveryRequest): Promise<void> {
+    await this.call({ operation: `recover [${serviceName}]`, method: 'POST', path: `${this.instancePath(domain, serviceName)}/backups/recovery`, domain, body, expect: [202] });
+  }
+
+  /** The service's recovery history (§2.8). */
+  async listRecoveries(domain: string, serviceName: string): Promise<RecoveryAnswer[]> {
+    const res = await this.call({ operation: `list recoveries of [${serviceName}]`, method: 'GET', path: `${this.instancePath(domain, serviceName)}/backups/recovery/history`, domain, expect: [200], schema: recoveryHistorySchema });
+    return res.body.recoveryList;
   }
 
   /** Patches that can be applied to the service now. */

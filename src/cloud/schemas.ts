@@ -168,3 +168,60 @@ export interface JobRef {
   jobId: string;
   location: string;
 }
+
+/**
+ * A service's backups (§2.8: `{backupList: [{backupCompleteDate|backupCompletedDate, backupStartDate,
+ * dbTag, status}]}`, status IN PROGRESS, FAILED or COMPLETED). Both spellings of the completion date
+ * are read. `databaseSizeGb`, `backupSizeGb` and `message` are the simulator's extensions: optional,
+ * absent from the documented answer.
+ */
+export const backupListSchema = z
+  .object({
+    backupList: z
+      .array(
+        z
+          .object({
+            dbTag: z.string(),
+            status: z.string(),
+            backupStartDate: text,
+            backupCompleteDate: text,
+            backupCompletedDate: text,
+            databaseSizeGb: z.number().nonnegative().nullish(),
+            backupSizeGb: z.number().nonnegative().nullish(),
+            message: text,
+          })
+          .passthrough(),
+      )
+      .nullish()
+      .transform((l) => l ?? []),
+  })
+  .passthrough();
+export type BackupListAnswer = z.infer<typeof backupListSchema>['backupList'][number];
+
+/** The recovery history (§2.8: `{recoveryList: [{recoveryStartDate, recoveryCompleteDate, status, dbTag|latest|timestamp}]}`). */
+export const recoveryHistorySchema = z
+  .object({
+    recoveryList: z
+      .array(
+        z
+          .object({
+            status: z.string(),
+            recoveryStartDate: text,
+            recoveryCompleteDate: text,
+            recoveryCompletedDate: text,
+            dbTag: text,
+            latest: flag.nullish(),
+            timestamp: text,
+            scn: z.union([z.string(), z.number()]).transform(String).nullish(),
+            message: text,
+          })
+          .passthrough(),
+      )
+      .nullish()
+      .transform((l) => l ?? []),
+  })
+  .passthrough();
+export type RecoveryAnswer = z.infer<typeof recoveryHistorySchema>['recoveryList'][number];
+
+/** The body of a recovery request: exactly one of these (§2.8). */
+export type RecoveryRequest = { latest: true } | { tag: string } | { timestamp: string } | { scn: string };

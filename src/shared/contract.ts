@@ -12,7 +12,7 @@ export const SEARCH_ATTRIBUTES = {
 
 export const ALL_SEARCH_ATTRIBUTE_KEYS = Object.values(SEARCH_ATTRIBUTES);
 
-export const MUTATING_OPERATIONS = ['buildService', 'scaleService', 'changeLifecycle', 'deleteService', 'patchService', 'rollbackServicePatch'] as const;
+export const MUTATING_OPERATIONS = ['buildService', 'scaleService', 'changeLifecycle', 'deleteService', 'patchService', 'rollbackServicePatch', 'backupService', 'restoreService'] as const;
 export type Operation = (typeof MUTATING_OPERATIONS)[number] | 'rollingPatch' | 'maintainService';
 
 /** Mutating operations on one service share this id, so Temporal itself refuses a second concurrent one. */

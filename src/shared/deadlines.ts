@@ -4,7 +4,7 @@
 // each operation's input may set its own (`timeouts`).
 import { z } from 'zod';
 
-export const JOB_KINDS = ['create', 'delete', 'scale', 'control', 'precheck', 'patch'] as const;
+export const JOB_KINDS = ['create', 'delete', 'scale', 'control', 'precheck', 'patch', 'backup', 'recovery'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 export const DEFAULT_JOB_DEADLINE_MINUTES: Record<JobKind, number> = {
@@ -14,6 +14,9 @@ export const DEFAULT_JOB_DEADLINE_MINUTES: Record<JobKind, number> = {
   control: 60,
   precheck: 30,
   patch: 180,
+  /** A backup or a recovery (no job in the API: the backup list or the recovery history is watched). */
+  backup: 180,
+  recovery: 180,
 };
 
 /** Waiting for a service to reach a status (Running after a job, gone after a delete). */

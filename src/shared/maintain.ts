@@ -10,6 +10,12 @@ export const desiredStateSchema = z.object({
   shape: z.enum(SHAPE_NAMES, { errorMap: () => ({ message: `must be one of ${SHAPE_NAMES.join(', ')}` }) }).optional(),
   /** The data volume must be at least this big (GB); storage only grows. */
   minStorageGb: z.number().int().min(15).max(4096).optional(),
+  /**
+   * Keep a backup schedule: when the newest completed backup the API lists is older than this many
+   * hours (fractions allowed), a pass that corrects nothing else starts a backupService child (type
+   * scheduled). Absent: no schedule (and a run without it runs exactly as before the option existed).
+   */
+  backupEveryHours: z.number().positive().max(24 * 366).optional(),
 });
 export type DesiredState = z.infer<typeof desiredStateSchema>;
 export type DesiredStateInput = z.input<typeof desiredStateSchema>;
@@ -70,6 +76,21 @@ export interface MaintainProgress {
   /** When the current needs_attention began. */
   attentionSince?: string;
   drift?: LastingDrift;
+  /** The backup schedule (desired backupEveryHours), once it has one. */
+  backups?: BackupSchedule;
+}
+
+/** Where a maintainer's backup schedule stands. */
+export interface BackupSchedule {
+  /** The newest completed backup known (the API's list, or the last one this maintainer took). */
+  lastCompletedAt?: string;
+  lastTag?: string;
+  /** Backups this maintainer took, and failures in a row. */
+  taken: number;
+  failures: number;
+  /** After a failure: no new try before this. */
+  nextTryAt?: string;
+  lastError?: string;
 }
 
 /**

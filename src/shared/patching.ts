@@ -70,6 +70,12 @@ export const rollingPatchInputSchema = z
     continueAsNewAfterEvents: z.number().int().min(20).max(40_000).default(3_000),
     /** Plan only: precheck and batch, change nothing. */
     dryRun: z.boolean().default(false),
+    /**
+     * Back up each service (a backupService child, type pre-patch, under the service's id) right before
+     * its patch; a service whose backup fails is left out (state backup_failed), the others go on.
+     * (No default: an input without it runs exactly as before the option existed.)
+     */
+    backupFirst: z.boolean().optional(),
     requestedBy: z.string().max(200).optional(),
     ticket: z.string().max(200).optional(),
     /** Deadlines of each service's patch and rollback jobs and status waits (defaults: src/shared/deadlines.ts). */
@@ -93,7 +99,11 @@ export type ServicePatchState =
   | 'rolling_back'
   | 'rolled_back'
   | 'rollback_failed'
-  | 'skipped';
+  | 'skipped'
+  /** backupFirst: the backup before the patch is running. */
+  | 'backing_up'
+  /** backupFirst: the backup before the patch failed; the service is left out (not patched, not a failure of the rollout). */
+  | 'backup_failed';
 
 export interface ServicePatchStatus {
   state: ServicePatchState;

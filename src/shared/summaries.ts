@@ -19,6 +19,8 @@ export function operationSummary(workflowType: string, input: unknown): string {
     rollbackServicePatch: () => `roll back ${text(i.patchId) ?? 'the patch'} on ${name}`,
     rollingPatch: () => `patch ${text(i.patchId) ?? '?'} on ${services !== undefined ? `${services} services` : `version ${text(i.version) ?? '?'}`} in ${text(i.identityDomain) ?? '?'}`,
     maintainService: () => `maintain ${name}`,
+    backupService: () => `back up ${name}${text(i.type) && i.type !== 'on-demand' ? ` (${text(i.type)})` : ''}`,
+    restoreService: () => `restore ${name} to ${text(i.tag) ? `backup ${text(i.tag)}` : text(i.timestamp) ? `${text(i.timestamp)}` : 'the latest backup'}`,
   };
   return (summary[workflowType]?.() ?? workflowType).slice(0, MAX);
 }

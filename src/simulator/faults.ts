@@ -2,9 +2,10 @@
 // and deterministic triggers. Configured at start (SIM_FAULTS) or at run time (PUT /__sim/faults).
 import { z } from 'zod';
 
-export const ROUTES = ['create', 'list', 'view', 'servers', 'delete', 'job', 'scale', 'control', 'patches', 'precheck', 'apply', 'rollback', 'activitylog'] as const;
+/** `backups` lists a service's backups, `backup` starts one, `recovery` starts a recovery, `recoveries` lists the recovery history. */
+export const ROUTES = ['create', 'list', 'view', 'servers', 'delete', 'job', 'scale', 'control', 'patches', 'precheck', 'apply', 'rollback', 'activitylog', 'backups', 'backup', 'recovery', 'recoveries'] as const;
 /** Routes that change a service (a plan or a dry run must make none of these calls). */
-export const MUTATING_ROUTES: readonly RouteName[] = ['create', 'delete', 'scale', 'control', 'apply', 'rollback'];
+export const MUTATING_ROUTES: readonly RouteName[] = ['create', 'delete', 'scale', 'control', 'apply', 'rollback', 'backup', 'recovery'];
 export type RouteName = (typeof ROUTES)[number];
 
 const routeFaultSchema = z
@@ -28,8 +29,8 @@ export type RouteFault = z.infer<typeof routeFaultSchema>;
 const triggerSchema = z
   .object({
     /**
-     * What to do: fail the job this request starts, answer with an error status, lose the answer
-     * after doing the work, report a precheck finding (route precheck), or leave the service
+     * What to do: fail the job this request starts (route backup: the backup ends FAILED; route
+     * recovery: the recovery ends FAILED), answer with an error status, lose the answer after doing the work, report a precheck finding (route precheck), or leave the service
      * unhealthy after a successful patch (route apply; `leaveStatus` Maintenance or Failed).
      */
     action: z.enum(['fail-job', 'error', 'drop-after', 'precheck-finding', 'unhealthy']),

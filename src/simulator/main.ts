@@ -12,6 +12,8 @@ const envSchema = z.object({
   SIM_PASSWORD: z.string().min(1).default('simulator'),
   SIM_JOB_MS: z.coerce.number().int().min(0).default(3000),
   SIM_DELETE_JOB_MS: z.coerce.number().int().min(0).optional(),
+  /** How long a backup and a recovery take (default SIM_JOB_MS). */
+  SIM_BACKUP_JOB_MS: z.coerce.number().int().min(0).optional(),
   SIM_VISIBILITY_DELAY_MS: z.coerce.number().int().min(0).default(500),
   /** Fault configuration as JSON (see src/simulator/faults.ts). */
   SIM_FAULTS: z.string().optional(),
@@ -38,7 +40,7 @@ export async function main(): Promise<void> {
     host: env.SIM_HOST,
     username: env.SIM_USERNAME,
     password: env.SIM_PASSWORD,
-    jobDurationMs: { create: env.SIM_JOB_MS, delete: env.SIM_DELETE_JOB_MS ?? Math.ceil(env.SIM_JOB_MS / 2), scale: env.SIM_JOB_MS, control: env.SIM_JOB_MS },
+    jobDurationMs: { create: env.SIM_JOB_MS, delete: env.SIM_DELETE_JOB_MS ?? Math.ceil(env.SIM_JOB_MS / 2), scale: env.SIM_JOB_MS, control: env.SIM_JOB_MS, backup: env.SIM_BACKUP_JOB_MS ?? env.SIM_JOB_MS, recovery: env.SIM_BACKUP_JOB_MS ?? env.SIM_JOB_MS },
     visibilityDelayMs: env.SIM_VISIBILITY_DELAY_MS,
     faults: faults as never,
     log: env.SIM_QUIET === '1' ? undefined : (line) => logger.info(line),

@@ -1,5 +1,5 @@
 // DBCS REST API v1.1 simulator: the service-instance API (create, view, list, scale, stop/start/
-// restart, delete, nodes, job status) with the documented headers, validation and async jobs, plus
+// restart, delete, nodes, job status, backups and recovery: backups.ts) with the documented headers, validation and async jobs, plus
 // fault injection and stats under /__sim. The HTTP side lives here; what each request does to the
 // simulated cloud is in operations.ts. See README.md ("The DBCS simulator").
 import http from 'node:http';
@@ -8,6 +8,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { FaultInjector, MUTATING_ROUTES, type FaultConfigInput, type RouteName } from './faults';
 import { asObject, delay, HttpError, readJsonBody, readOptionalJsonBody, sendJson, sendText } from './http-util';
 import { PatchOperations } from './patches';
+// After patches: operations.ts and patches.ts import each other, and patches must load first.
+import { BackupOperations } from './backups';
 import { CloudOperations, NOT_FOUND_TEXT } from './operations';
 import { CloudState, REQUEST_NAMES, type RequestName } from './state';
 import { describeActivityLog, describeAppliedPatchJob, describeInstance, describeJob, describePrecheckJob, describeServers, jobAccepted } from './views';
@@ -37,7 +39,7 @@ interface RouteStats {
   statuses: Record<string, number>;
 }
 
-const DEFAULT_DURATIONS: Record<RequestName, number> = { create: 3000, delete: 1500, scale: 2000, control: 1500, precheck: 1000, patch: 3000 };
+const DEFAULT_DURATIONS: Record<RequestName, number> = { create: 3000, delete: 1500, scale: 2000, control: 1500, precheck: 1000, patch: 3000, backup: 2000, recovery: 2000 };
 
 export class DbcsSimulator {
   readonly state: CloudState;
@@ -53,6 +55,7 @@ export class DbcsSimulator {
   private readonly log: (line: string) => void;
   private readonly ops: CloudOperations;
   private readonly patches: PatchOperations;
+  private readonly backups: BackupOperations;
 
   constructor(private readonly options: SimulatorOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -66,6 +69,7 @@ export class DbcsSimulator {
     const context = { state: this.state, faults: this.faults, durations: () => this.durations, visibilityDelayMs: this.visibilityDelayMs, username: this.username, now: this.now, log: this.log };
     this.ops = new CloudOperations(context);
     this.patches = new PatchOperations(context);
+    this.backups = new BackupOperations(context);
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         this.log(`internal error: ${String(err)}`);
@@ -157,7 +161,7 @@ export class DbcsSimulator {
 
     // A create names its service in the body: read it first so faults can target that service.
     let body: unknown;
-    if (['create', 'scale', 'control', 'apply', 'rollback'].includes(match.route)) {
+    if (['create', 'scale', 'control', 'apply', 'rollback', 'backup', 'recovery'].includes(match.route)) {
       try {
         body = match.route === 'apply' || match.route === 'rollback' ? await readOptionalJsonBody(req) : await readJsonBody(req);
       } catch (err) {
@@ -250,6 +254,16 @@ export class DbcsSimulator {
                 : this.ops.control(match.domain, match.serviceName!, requestBody);
         return { status: 202, body: jobAccepted(job), headers: { Location: `${base}/status/${job.requestName}/job/${job.id}` } };
       }
+      case 'backups':
+        return { status: 200, body: this.backups.list(match.domain, match.serviceName!) };
+      case 'recoveries':
+        return { status: 200, body: this.backups.history(match.domain, match.serviceName!) };
+      case 'backup':
+      case 'recovery':
+        // 202 with no job: the API documents none for backups (reference §2.8); clients watch the list.
+        if (match.route === 'backup') this.backups.backup(match.domain, match.serviceName!, requestBody);
+        else this.backups.recover(match.domain, match.serviceName!, requestBody);
+        return { status: 202, body: '' };
       case 'patches':
         return { status: 200, body: match.sub === 'available' ? this.patches.available(match.domain, match.serviceName!) : this.patches.applied(match.domain, match.serviceName!) };
       case 'precheck':
@@ -269,7 +283,9 @@ export class DbcsSimulator {
         const job = this.state.job(match.domain, match.jobId!);
         // Patch jobs live under their service (instancemgmt), service jobs under status/{requestName}.
         const patchJob = job?.requestName === 'precheck' || job?.requestName === 'patch';
-        const kindMatches = job?.requestName === match.requestName && (patchJob ? job.serviceName === match.serviceName : match.serviceName === undefined);
+        // Backups and recoveries have no job in the API (reference §2.8): not served here.
+        const hidden = job?.requestName === 'backup' || job?.requestName === 'recovery';
+        const kindMatches = !hidden && job?.requestName === match.requestName && (patchJob ? job.serviceName === match.serviceName : match.serviceName === undefined);
         if (!job || !kindMatches) throw new HttpError(404, `No job ${match.jobId} of type ${match.requestName} in domain ${match.domain}`);
         this.state.noteRead(job);
         const instance = this.state.instance(job.domain, job.serviceName);
@@ -387,6 +403,12 @@ function matchRoute(method: string, pathname: string): RouteMatch | undefined {
     return { route: 'job', domain, requestName: third, jobId: fifth, serviceName: undefined };
   }
   if (parts.length === 3 && parts[2] === 'servers' && method === 'GET') return { route: 'servers', domain, serviceName: second };
+  if (parts.length === 3 && third === 'backups') {
+    if (method === 'GET') return { route: 'backups', domain, serviceName: second };
+    if (method === 'POST') return { route: 'backup', domain, serviceName: second };
+  }
+  if (parts.length === 4 && third === 'backups' && fourth === 'recovery' && method === 'POST') return { route: 'recovery', domain, serviceName: second };
+  if (parts.length === 5 && third === 'backups' && fourth === 'recovery' && fifth === 'history' && method === 'GET') return { route: 'recoveries', domain, serviceName: second };
   if (parts.length === 2) {
     if (method === 'GET') return { route: 'view', domain, serviceName: second };
     if (method === 'DELETE') return { route: 'delete', domain, serviceName: second };

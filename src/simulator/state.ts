@@ -3,8 +3,13 @@
 
 export type InstanceStatus = 'In Progress' | 'Configured' | 'Running' | 'Maintenance' | 'Stopped' | 'Terminating' | 'Failed';
 export type JobState = 'InProgress' | 'Succeeded' | 'Failed';
-export const REQUEST_NAMES = ['create', 'delete', 'scale', 'control', 'precheck', 'patch'] as const;
-/** The kind of job: create, delete, scale, control (stop/start/restart), precheck, patch (apply or roll back). */
+export const REQUEST_NAMES = ['create', 'delete', 'scale', 'control', 'precheck', 'patch', 'backup', 'recovery'] as const;
+/**
+ * The kind of job: create, delete, scale, control (stop/start/restart), precheck, patch (apply or roll
+ * back), backup, recovery. Backups and recoveries run as jobs inside the simulator (they take time and
+ * hold the service) but the API gives no job for them: clients watch the backup list and the recovery
+ * history (reference §2.8).
+ */
 export type RequestName = (typeof REQUEST_NAMES)[number];
 
 export interface SimNode {
@@ -55,6 +60,35 @@ export interface SimInstance {
   /** A GET before this instant answers 404, like the real service right after a create. */
   visibleAt: number;
   activeJobId?: string;
+  /** Space the database uses (GB): what a backup copies. Absent: a fifth of the data volume. */
+  databaseSizeGb?: number;
+  /** Backups in the recovery area (FRA), oldest first; only the most recent failed one is kept. */
+  backups?: SimBackup[];
+  /** Recoveries, oldest first (GET …/backups/recovery/history). */
+  recoveries?: SimRecovery[];
+}
+
+/** A backup in the simulated recovery area (reference §2.8). */
+export interface SimBackup {
+  dbTag: string;
+  status: 'IN PROGRESS' | 'COMPLETED' | 'FAILED';
+  startedAt: number;
+  completedAt?: number;
+  databaseSizeGb: number;
+  backupSizeGb: number;
+  /** Why it failed. */
+  message?: string;
+}
+
+/** A point-in-time recovery: from a backup (its tag or the latest), to a timestamp or to an SCN. */
+export interface SimRecovery {
+  target: { latest: true } | { tag: string } | { timestamp: string } | { scn: string };
+  status: 'IN PROGRESS' | 'COMPLETED' | 'FAILED';
+  startedAt: number;
+  completedAt?: number;
+  /** The backup it restores from. */
+  backupTag: string;
+  message?: string;
 }
 
 /** What a precheck, apply or rollback job answers besides its state (reference §2.9). */

@@ -5,6 +5,21 @@ export function fmtDate(ms: number): string {
   return new Date(ms).toUTCString().replace('GMT', 'UTC');
 }
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const two = (n: number) => String(n).padStart(2, '0');
+
+/** The backup list's dates (FOG's mock: `%d-%b-%Y %H:%M:%S UTC`), e.g. `23-Nov-2026 18:11:02 UTC`. */
+export function fmtFogDate(ms: number): string {
+  const d = new Date(ms);
+  return `${two(d.getUTCDate())}-${MONTHS[d.getUTCMonth()]}-${d.getUTCFullYear()} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} UTC`;
+}
+
+/** An RMAN-style backup tag (FOG's mock: `TAGyyyymmddTHHMMSS`). */
+export function fmtFogTag(ms: number): string {
+  const d = new Date(ms);
+  return `TAG${d.getUTCFullYear()}${two(d.getUTCMonth() + 1)}${two(d.getUTCDate())}T${two(d.getUTCHours())}${two(d.getUTCMinutes())}${two(d.getUTCSeconds())}`;
+}
+
 export function describeInstance(i: SimInstance, base: string, now: number) {
   const host = `${i.name.toLowerCase()}.${i.domain.toLowerCase()}.oraclecloud.internal`;
   return {

@@ -27,6 +27,7 @@ import { rootMessage } from '../../shared/failures';
 import { readService } from '../jobs';
 import { onControl } from '../support/control';
 import { act } from './act';
+import { keepBackups } from './backups';
 import { SenderCheck } from '../support/requester';
 import { RunRules } from '../support/rules';
 import { assessHealth, childArgs, plan, type PlannedAction } from './plan';
@@ -84,6 +85,8 @@ export class Maintainer {
     if (planned.drift.length === 0 && health.healthy && p.state === 'needs_attention') await this.clearAttention(pass, 'healthy, no drift');
     if (planned.attention && p.state === 'maintaining' && this.attendsWhilePaused()) await this.askForAttention(pass.pass, { reason: planned.attention });
     if (planned.action) await this.correct(pass, planned.action, health.healthy);
+    // A backup schedule only when the desired state has one: passes without it act as before.
+    if (p.desired.backupEveryHours !== undefined) await keepBackups(this.opts, p, this.report, pass, service);
     p.lastPass = pass;
     if (pass.drift.length > 0 || pass.action) p.recent = [...p.recent, pass].slice(-RECENT_PASSES_KEPT);
     return undefined;

@@ -6,6 +6,7 @@
 // the first start only inside the maintenance window (busyWindow).
 import { sleep, type ChildWorkflowHandle } from '@temporalio/workflow';
 import { operationFailureDetails, rootMessage } from '../../shared/failures';
+import { backupService } from '../backupService';
 import { patchService } from '../patchService';
 import { startServiceChild, type ServiceChildStart } from '../support/service-child';
 import { patchChangeAccepted } from './outcome';
@@ -50,7 +51,9 @@ async function startRound(r: Rollout, b: number, names: string[], running: Promi
   const busy: string[] = [];
   starts.forEach((start, i) => {
     const name = names[i]!;
-    if (start.busy) {
+    if ('backupFailed' in start) {
+      r.setService(name, { state: 'backup_failed', error: start.backupFailed });
+    } else if (start.busy) {
       busy.push(name);
       r.setService(name, { state: 'waiting_busy' });
     } else {
@@ -61,7 +64,8 @@ async function startRound(r: Rollout, b: number, names: string[], running: Promi
   return busy;
 }
 
-type PatchStart = ServiceChildStart<typeof patchService> | { busy: false; error: unknown };
+type PatchStart = ServiceChildStart<typeof patchService> | { busy: false; error: unknown } | BackupFailed;
+type BackupFailed = { busy: false; backupFailed: string };
 
 async function startPatch(r: Rollout, name: string, b: number): Promise<PatchStart> {
   const { opts } = r;
@@ -69,10 +73,39 @@ async function startPatch(r: Rollout, name: string, b: number): Promise<PatchSta
   r.setService(name, { state: r.p.services[name]?.state === 'waiting_busy' ? 'waiting_busy' : 'patching', batch: b });
   const args = { identityDomain: opts.identityDomain, serviceName: name, patchId: opts.patchId, expectedLevel: r.s.targetLevel, forceApply: opts.forceApply, healthTimeoutSeconds: opts.healthTimeoutSeconds, soakSeconds: opts.soakSeconds, rolloutId: r.id, requestedBy: opts.requestedBy, ticket: opts.ticket, timeouts: opts.timeouts };
   try {
+    // Only runs whose input asks for backupFirst take this path: others start exactly as before.
+    if (opts.backupFirst && !r.s.backedUp?.includes(name)) {
+      const backedUp = await backUpFirst(r, name);
+      if (backedUp !== 'done') return backedUp;
+      // Aborted or cancelled while it backed up: no patch starts now (held like a busy service, then skipped).
+      if (r.halting) return { busy: true };
+    }
     return await startServiceChild(patchService, opts.identityDomain, name, [args]);
   } catch (error) {
     return { busy: false, error };
   }
+}
+
+/**
+ * backupFirst: a backupService child (type pre-patch) under the service's id, awaited; `busy` when
+ * another operation holds the service (the round tries again later, backup first). A failed backup
+ * leaves the service out of the batch: audited for the rollout (`excluded`), and in the service's own
+ * trail by the backup's `failed`.
+ */
+async function backUpFirst(r: Rollout, name: string): Promise<'done' | { busy: true } | BackupFailed> {
+  const { opts } = r;
+  r.setService(name, { state: 'backing_up' });
+  const start = await startServiceChild(backupService, opts.identityDomain, name, [{ identityDomain: opts.identityDomain, serviceName: name, type: 'pre-patch', requestedBy: opts.requestedBy, ticket: opts.ticket, timeouts: opts.timeouts }]);
+  if (start.busy) return { busy: true };
+  try {
+    await start.handle.result();
+  } catch (err) {
+    const backupFailed = `backup before the patch failed: ${rootMessage(err)}`;
+    r.audit('excluded', { service: name, reason: backupFailed });
+    return { busy: false, backupFailed };
+  }
+  (r.s.backedUp ??= []).push(name);
+  return 'done';
 }
 
 /** Waits for a started child and records what it did; a failed one is undone later only if the cloud accepted its change. */
@@ -104,6 +137,7 @@ async function patchAlone(r: Rollout, name: string, b: number): Promise<void> {
   const deadline = Date.now() + r.opts.busyWaitSeconds * 1000;
   for (;;) {
     const start = await startPatch(r, name, b);
+    if ('backupFailed' in start) return void r.setService(name, { state: 'backup_failed', error: start.backupFailed });
     if (!start.busy) {
       r.setService(name, { state: 'patching' });
       return awaitPatch(r, name, start);
@@ -122,7 +156,9 @@ export async function afterBatch(r: Rollout): Promise<void> {
   s.batchDurationsMs.push(Date.now() - (s.batchStartedAt ?? Date.now()));
   s.batchStartedAt = undefined;
   const failedHere = batch.filter((n) => p.services[n]?.state === 'failed');
-  r.notifier.notify('batch_finished', { batch: b, patched: batch.filter((n) => p.services[n]?.state === 'patched'), failed: failedHere }, batch);
+  // backupFirst: the services left out for a failed backup are named too (runs without it send what they always sent).
+  const backupFailed = opts.backupFirst ? { backupFailed: batch.filter((n) => p.services[n]?.state === 'backup_failed') } : {};
+  r.notifier.notify('batch_finished', { batch: b, patched: batch.filter((n) => p.services[n]?.state === 'patched'), failed: failedHere, ...backupFailed }, batch);
   if (failedHere.length > 0) r.notifier.notify('failed', { batch: b, failed: failedHere.map((n) => ({ service: n, error: p.services[n]?.error })) }, failedHere);
   p.currentBatch = b + 1;
   const average = s.batchDurationsMs.reduce((x, y) => x + y, 0) / s.batchDurationsMs.length;

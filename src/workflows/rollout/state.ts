@@ -36,6 +36,8 @@ export interface CarriedState {
   batchDurationsMs: number[];
   batchStartedAt?: number;
   busy?: BusyCarry;
+  /** backupFirst: services backed up by this rollout (a busy retry of their patch does not back them up again). */
+  backedUp?: string[];
 }
 
 /** Which changes of the rollout this run follows (src/workflows/support/rules.ts: all of them, unless the run started on the version before). */
@@ -232,7 +234,9 @@ export class Rollout {
 
   /** Events a batch or busy round starting children for `services` services may add (see eventBudget). */
   childStartEvents(services: number): number {
-    return childStartEvents(services, this.compat.eventBudget);
+    const events = childStartEvents(services, this.compat.eventBudget);
+    // backupFirst: each service also gets a backup child first (runs without it count as before).
+    return this.opts.backupFirst ? 2 * events : events;
   }
 
   /** Hands the rollout to a new run; returns (instead) when a cancellation came meanwhile: it is this run's to honour. */

@@ -4,8 +4,11 @@ import { metricMeter, workflowInfo } from '@temporalio/workflow';
 import type { MaintainState } from '../../shared/maintain';
 import type { ServicePatchState } from '../../shared/patching';
 
-const ROLLOUT_STATES = ['pending', 'precheck_failed', 'excluded', 'waiting_busy', 'patching', 'patched', 'failed', 'rolling_back', 'rolled_back', 'rollback_failed', 'skipped'] as const satisfies readonly ServicePatchState[];
-const MAINTAIN_STATES = ['maintaining', 'needs_attention', 'detached', 'deleted'] as const satisfies readonly MaintainState[];
+// Every state, listed through a record so that a new state fails to compile until it is added here.
+const ROLLOUT_STATES = Object.keys({
+  pending: 1, precheck_failed: 1, excluded: 1, waiting_busy: 1, patching: 1, patched: 1, failed: 1, rolling_back: 1, rolled_back: 1, rollback_failed: 1, skipped: 1, backing_up: 1, backup_failed: 1,
+} satisfies Record<ServicePatchState, 1>) as ServicePatchState[];
+const MAINTAIN_STATES = Object.keys({ maintaining: 1, needs_attention: 1, detached: 1, deleted: 1 } satisfies Record<MaintainState, 1>) as MaintainState[];
 
 const rolloutServices = metricMeter.createGauge('dbaas_rollout_services', 'int', undefined, 'Services of a rollout by state');
 const maintainedService = metricMeter.createGauge('dbaas_maintained_service', 'int', undefined, '1 for the current state of a maintained service, 0 for the others');
