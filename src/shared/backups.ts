@@ -163,7 +163,11 @@ export function parseApiDate(text: string | undefined | null): number | undefine
   if (m) {
     const month = MONTHS[m[2]!.toLowerCase()];
     if (month === undefined) return undefined;
-    return Date.UTC(Number(m[3]), month, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0));
+    const at = Date.UTC(Number(m[3]), month, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0));
+    // Date.UTC rolls 32-Nov over into December and 25:00 into the next day: such a date is not one.
+    const d = new Date(at);
+    if (d.getUTCDate() !== Number(m[1]) || d.getUTCHours() !== Number(m[4]) || d.getUTCMinutes() !== Number(m[5]) || d.getUTCSeconds() !== Number(m[6] ?? 0)) return undefined;
+    return at;
   }
   if (!/\d/.test(text)) return undefined;
   const t = Date.parse(text);

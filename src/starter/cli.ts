@@ -11,7 +11,9 @@ import { auditCommand, listCommand } from './history';
 import { cancelCommand, jobCommand, statusCommand, viewCommand } from './inspect';
 import { deleteCommand, lifecycleCommand, scaleCommand } from './operations';
 import { maintainActionCommand, maintainAttachCommand, maintainListCommand } from './maintain';
+import { backupCreateCommand, backupListCommand, backupRestoreCommand } from './backup';
 import { patchControlCommand, patchPlanCommand, patchStartCommand, patchStatusCommand } from './patch';
+import { addReportCommand } from './report';
 import { dropEmptyEnvironmentVariables } from '../worker/env';
 
 /** Where the CLI writes its errors and how it ends: the process by default, a test's buffers in-process. */
@@ -250,6 +252,25 @@ export function buildProgram(io: CliIo = processIo): Command {
     .description('every maintained service, its state and last action')
     .action((opts) => run(() => maintainListCommand(opts)));
 
+  const backup = program.command('backup').description('back up and restore a service; list its backups');
+  operationOptions(backup.command('create').argument('<service>', 'service name').description('back up a Running service now (BACKUP)'))
+    .option('--retention-days <n>', 'our records of its backups older than this roll off (default $DBAAS_BACKUP_RETENTION_DAYS, else 30)')
+    .action((service: string, opts) => run(() => backupCreateCommand(service, opts)));
+  operationOptions(backup.command('restore').argument('<service>', 'service name').description('restore a service from a backup (admins only: it overwrites the database)'))
+    .option('--latest', 'the latest backup')
+    .option('--tag <tag>', 'a backup by its tag (see dbaas backup list)')
+    .option('--timestamp <date>', 'the state at a point in time, e.g. 2026-11-23T18:00:00Z')
+    .action((service: string, opts) => run(() => backupRestoreCommand(service, opts)));
+  backup
+    .command('list')
+    .argument('<service>', 'service name')
+    .addOption(domainOption())
+    .option('--all', 'rolled-off records too')
+    .option('--limit <n>', 'at most this many (default 100)')
+    .option('--json', JSON_HELP)
+    .description('our records of the service\'s backups: type, status, sizes, start')
+    .action((service: string, opts) => run(() => backupListCommand(service, opts)));
+
   program
     .command('view')
     .description('show one service, or all services of the domain (VIEW)')
@@ -287,6 +308,8 @@ export function buildProgram(io: CliIo = processIo): Command {
 
   // Every command that runs something takes the global options after its name too.
   for (const leaf of leaves(program)) addGlobalOptions(leaf);
+  // After the loop: report brings its own -o (it also prints csv) and the other global options.
+  addReportCommand(program, run);
 
   program
     .command('completion')

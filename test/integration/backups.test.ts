@@ -8,7 +8,7 @@ import { serviceWorkflowId } from '../../src/shared/contract';
 import { detachUpdate, maintainProgressQuery, maintainWorkflowId, setDesiredUpdate, type MaintainResult, type MaintainServiceInput } from '../../src/shared/maintain';
 import { progressQuery } from '../../src/shared/messages';
 import { rolloutProgressQuery, type RolloutResult, type RollingPatchInput } from '../../src/shared/patching';
-import { auditReader, auditTrail, resultOrDiagnosis, startFileStack, uniqueName, waitUntil, type FileStack } from '../helpers/harness';
+import { auditReader, auditTrail, cliEnvFor, cliFor, resultOrDiagnosis, startFileStack, uniqueName, waitUntil, type FileStack } from '../helpers/harness';
 import { expectReplays, recordHistory } from '../helpers/histories';
 
 const DURATIONS = { backup: 600, recovery: 600, precheck: 200, patch: 600, control: 400 };
@@ -278,5 +278,30 @@ describe('maintainService with backupEveryHours', () => {
     expect(simBackups(domain, name)).toHaveLength(1);
     await handle.executeUpdate(detachUpdate, { args: [{}] });
     await handle.result();
+  });
+});
+
+describe('dbaas backup (the CLI as a real process)', () => {
+  it('creates a backup, lists our record of it through the worker, and restores from it', async () => {
+    const { domain, name } = service('cli');
+    const { cli } = cliFor(() => cliEnvFor(s));
+    const created = await cli(['backup', 'create', name, '--domain', domain, '--wait', '-o', 'json']);
+    expect(created.code, created.out).toBe(0);
+    const result = JSON.parse(created.out.slice(created.out.indexOf('{'))) as { status: string; result: BackupResult };
+    expect(result).toMatchObject({ status: 'succeeded', result: { type: 'on-demand', backup: { status: 'COMPLETED', dbTag: expect.stringMatching(/^TAG/) } } });
+
+    // No DATABASE_URL here: the list comes from the worker's store (the backupRecords workflow).
+    const listed = await cli(['backup', 'list', name, '--domain', domain, '-o', 'json']);
+    expect(listed.code, listed.out).toBe(0);
+    const records = JSON.parse(listed.out.slice(listed.out.indexOf('['))) as { dbTag?: string; status: string; type: string }[];
+    expect(records).toEqual([expect.objectContaining({ dbTag: result.result.backup.dbTag, status: 'COMPLETED', type: 'on-demand' })]);
+
+    const restored = await cli(['backup', 'restore', name, '--domain', domain, '--tag', result.result.backup.dbTag, '--wait']);
+    expect(restored.code, restored.out).toBe(0);
+    expect(restored.out).toMatch(new RegExp(`restoreService succeeded: \\[${name}\\] restored to backup ${result.result.backup.dbTag}`));
+    // Two targets at once: refused before anything starts.
+    const both = await cli(['backup', 'restore', name, '--domain', domain, '--latest', '--tag', 'TAG1']);
+    expect(both.code).toBe(2);
+    expect(both.out).toContain('give exactly one of latest, tag or timestamp');
   });
 });

@@ -67,6 +67,11 @@ describe('API dates', () => {
     expect(parseApiDate('2026-11-23T18:11:02Z')).toBe(t);
     expect(parseApiDate('Mon, 23 Nov 2026 18:11:02 GMT')).toBe(t);
     expect(parseApiDate('32-Foo-2026 18:11:02')).toBeUndefined();
+    // No rolling over into the next month or day (found by the CLI's generated bad input).
+    expect(parseApiDate('32-Nov-2026 10:00:00')).toBeUndefined();
+    expect(parseApiDate('31-Nov-2026 10:00:00')).toBeUndefined();
+    expect(parseApiDate('23-Nov-2026 25:00:00')).toBeUndefined();
+    expect(parseApiDate('23-Nov-2026 18:61:00')).toBeUndefined();
     expect(parseApiDate('soon')).toBeUndefined();
     expect(parseApiDate(undefined)).toBeUndefined();
   });

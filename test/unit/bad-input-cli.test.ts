@@ -225,6 +225,31 @@ const COMMANDS: CommandSpec[] = [
     bad: badDomain.map((v): [string, string] => ['--domain', v]),
   },
   {
+    name: 'backup create',
+    valid: () => ['backup', 'create', 'db1', ...operation(['--retention-days', '30'])],
+    options: ['--retention-days', '--domain', '--requested-by', '--ticket', '--wait', '--json'],
+    positional: { name: '<service>', bad: badService },
+    bad: fc.oneof(...common, fc.oneof(notNumber, fc.constantFrom('0', '-3', '36501', '1.5')).map((v): [string, string] => ['--retention-days', v])),
+  },
+  {
+    name: 'backup restore',
+    valid: () => ['backup', 'restore', 'db1', ...operation(['--tag', 'TAG20261123T181102'])],
+    options: ['--latest', '--tag', '--timestamp', '--domain', '--requested-by', '--ticket', '--wait', '--json'],
+    positional: { name: '<service>', bad: badService },
+    bad: fc.oneof(
+      ...common,
+      fc.oneof(fc.constantFrom('has space', 'a/b', 'x'.repeat(129), 'tag;1'), fc.stringMatching(/^[A-Z]{1,5}[ /:;][0-9]{1,3}$/)).map((v): [string, string] => ['--tag', v]),
+      fc.constantFrom('yesterday', 'soon', '32-Nov-2026 10:00:00', '2026-13-40').map((v): [string, string] => ['--timestamp', v]),
+    ),
+  },
+  {
+    name: 'backup list',
+    valid: () => ['backup', 'list', 'db1', '--domain', 'dom', '--limit', '10', '--all'],
+    options: ['--domain', '--all', '--limit', '--json'],
+    positional: { name: '<service>', bad: badService },
+    bad: fc.oneof(badDomain.map((v): [string, string] => ['--domain', v]), fc.oneof(notNumber, fc.constantFrom('0', '-1', '10001', '2.5')).map((v): [string, string] => ['--limit', v])),
+  },
+  {
     name: 'view',
     valid: () => ['view', 'db1', '--domain', 'dom'],
     options: ['--domain', '--json'],
@@ -292,7 +317,7 @@ function casesFor(c: CommandSpec): fc.Arbitrary<CliCase> {
   ];
   if (options.includes('--max-wait')) arbs.push(badMaxWait.map(([option, value]) => ({ argv: withOption(valid(), option, value), names: option, how: 'bad --max-wait' })));
   if (options.includes('--json')) arbs.push(fc.constantFrom('text', 'jsonl').map((v) => ({ argv: [...valid(), '--json', '--output', v], names: '--json contradicts --output', how: '--json against -o' })));
-  const valued = options.filter((o) => !['--wait', '--json', '--canary', '--force-apply', '--delete-backup'].includes(o));
+  const valued = options.filter((o) => !['--wait', '--json', '--canary', '--force-apply', '--delete-backup', '--all', '--latest'].includes(o));
   if (valued.length > 0) arbs.push(fc.constantFrom(...valued).map((o) => ({ argv: [...valid().filter((a, i, all) => a !== o && all[i - 1] !== o), o], names: o, how: 'option without its value' })));
   if (c.positional) {
     const pos = c.positional;
