@@ -22,7 +22,7 @@ it('runs every scenario in quick mode and writes results that parse', async () =
 
   const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
   expect(results).toMatchObject({ quick: true, machine: { cores: expect.any(Number) }, commit: expect.any(String) });
-  expect(Object.keys(results.scenarios).sort()).toEqual(['crash', 'history', 'maintain', 'overhead', 'rollout', 'startup', 'throughput']);
+  expect(Object.keys(results.scenarios).sort()).toEqual(['crash', 'history', 'maintain', 'overhead', 'reports', 'rollout', 'startup', 'throughput']);
   const f = (name: string) => results.scenarios[name].figures;
 
   expect(f('overhead').map((r: { client: string }) => r.client).sort()).toEqual(['plain script, 1 s polls', 'plain script, 3 s polls', 'workflow']);
@@ -64,4 +64,13 @@ it('runs every scenario in quick mode and writes results that parse', async () =
     expect(r.firstPollSeconds).toBeGreaterThan(0);
   }
   expect(startup.build.compileSeconds).toBeGreaterThan(0);
+
+  // The fleet report over a seeded trail (quick: 100 services × 50 events), on PGlite then PostgreSQL.
+  const rep = f('reports');
+  expect(rep.backends.map((b: { auditStore: string }) => b.auditStore)).toEqual(['embedded PGlite', 'PostgreSQL']);
+  for (const b of rep.backends) {
+    expect(b.events).toBe(5000);
+    expect(b.reportSeconds).toBeGreaterThan(0);
+    expect(Object.keys(b.sectionSeconds)).toContain('downtime');
+  }
 }, 420_000);

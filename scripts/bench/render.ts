@@ -2,6 +2,7 @@
 import type { MaintainFigures } from './maintain-load';
 import type { HistoryRow } from './history-polls';
 import type { OverheadRow } from './overhead';
+import type { ReportFigures } from './reports';
 import { table, type BenchResults } from './report';
 import type { RolloutRow } from './rollout';
 import { renderStartup, type StartupFigures } from './startup';
@@ -26,6 +27,7 @@ export function renderFigures(results: BenchResults): string {
     crash: Entry<CrashRecovery>;
     targets: Entry<TargetFigures[]>;
     startup: Entry<StartupFigures>;
+    reports: Entry<ReportFigures>;
   }>;
   const out: string[] = [];
   const goals: string[] = [];
@@ -181,6 +183,18 @@ export function renderFigures(results: BenchResults): string {
     out.push(renderStartup(f));
     const [before, after] = [f.rows[0]!, f.rows.at(-1)!];
     goals.push(`| the image's worker starts without tsx or webpack | ${after.bundledAtStart ? 'bundles at start' : 'no webpack at start'}; first task ${after.firstTaskSeconds} s after spawn, before ${before.firstTaskSeconds} s (${f.ratio} ×) | ${verdict(!after.bundledAtStart && after.firstTaskSeconds < before.firstTaskSeconds)} |`);
+  }
+  if (s.reports) {
+    const f = s.reports.figures;
+    heading(`9. Fleet report over the audit store (${f.services} services × ${f.eventsPerService} events over ${f.days} days, --since ${f.sinceDays}d; load average ${f.loadAverage})`, s.reports);
+    const sections = Object.keys(f.backends[0]?.sectionSeconds ?? {});
+    out.push(
+      table(
+        f.backends.map((b) => ({ ...b, ...Object.fromEntries(Object.entries(b.sectionSeconds).map(([k, v]) => [`s_${k}`, v])) })) as unknown as Record<string, unknown>[],
+        [['auditStore', 'audit store'], ['events', 'events'], ['backups', 'backup records'], ['reportSeconds', `whole report (s, median of ${f.backends[0]?.runs ?? 0})`], ...sections.map((k): [string, string] => [`s_${k}`, `${k} (s)`])],
+      ),
+    );
+    for (const b of f.backends) goals.push(`| ${b.events.toLocaleString('en')} audit events answer in under 1 s (${b.auditStore}) | ${b.reportSeconds} s | ${verdict(b.reportSeconds < 1)} |`);
   }
   if (goals.length) out.push(`### Goals\n\n| goal | measured | |\n| --- | --- | --- |\n${goals.join('\n')}`);
   return out.join('\n\n');

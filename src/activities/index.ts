@@ -6,6 +6,7 @@ import { createBackupActivities } from './backups';
 import { createCloudActivities, type PollSettings } from './cloud';
 import { createAdoptionActivities } from './create-adoption';
 import { createPatchingActivities } from './patching';
+import { createReportActivities } from './reports';
 import { createRequesterActivities, type RequesterCheckConfig } from './requester';
 
 export function createActivities(deps: { cloud: DbcsClient; audit: () => Promise<AuditStore>; requesters: RequesterCheckConfig; polling?: PollSettings }) {
@@ -15,6 +16,7 @@ export function createActivities(deps: { cloud: DbcsClient; audit: () => Promise
     ...createPatchingActivities(deps.cloud),
     ...createAdoptionActivities(deps.cloud),
     ...createAuditActivities(deps.audit),
+    ...createReportActivities(deps.cloud, deps.audit),
     ...createBackupActivities(deps.cloud, deps.audit, deps.polling),
   };
 }

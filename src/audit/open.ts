@@ -4,14 +4,14 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { AUDIT_SCHEMA_SQL, SqlAuditStore } from './sql-store';
-import type { AuditStore } from './types';
 
 export type AuditStoreConfig = { databaseUrl: string } | { pgliteDir: string } | { inMemory: true };
 
 /** Serialises schema creation across processes that start at the same time. */
 const MIGRATION_LOCK_ID = 0x6462_6161; // "dbaa"
 
-export async function openAuditStore(config: AuditStoreConfig): Promise<AuditStore> {
+/** The SQL store itself (an AuditStore), so the fleet reports can run their queries on it. */
+export async function openAuditStore(config: AuditStoreConfig): Promise<SqlAuditStore> {
   if ('databaseUrl' in config) {
     const { Pool } = await import('pg');
     const pool = new Pool({ connectionString: config.databaseUrl, max: 10 });

@@ -27,6 +27,8 @@ CREATE TABLE IF NOT EXISTS audit_events (
 );
 CREATE INDEX IF NOT EXISTS audit_events_by_service ON audit_events (identity_domain, service_name, occurred_at);
 CREATE INDEX IF NOT EXISTS audit_events_by_workflow ON audit_events (workflow_id, occurred_at);
+-- The fleet reports (src/reports) read one operation's events (builds, lifecycle changes, maintainers').
+CREATE INDEX IF NOT EXISTS audit_events_by_operation ON audit_events (operation, event, occurred_at);
 
 -- Our records of backups (added with backupService; IF NOT EXISTS: an older store gains it at its next open).
 CREATE TABLE IF NOT EXISTS backups (
@@ -188,6 +190,11 @@ export class SqlAuditStore implements AuditStore {
       params,
     );
     return rows.length;
+  }
+
+  /** Read-only SQL of the fleet reports (src/reports): the same text on PGlite and PostgreSQL. */
+  reportQuery<R = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<{ rows: R[] }> {
+    return this.db.query<R>(text, params);
   }
 
   close(): Promise<void> {

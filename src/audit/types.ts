@@ -83,6 +83,8 @@ export interface AuditStore {
    * newest COMPLETED one and any still IN PROGRESS. Returns how many rolled off now.
    */
   rollOffBackups(request: RollOffRequest): Promise<number>;
+  /** Read-only SQL of the fleet reports (src/reports). */
+  reportQuery<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
   close(): Promise<void>;
   readonly kind: 'postgres' | 'pglite';
 }

@@ -6,12 +6,28 @@ import { buildServiceInputSchema, type BuildServiceResult, type ServiceSummary }
 import { CliError, EXIT } from './exit-codes';
 import { promptSecret } from './prompt';
 import { runOperation, type RunOptions } from './run-operation';
-import { invalidInput } from './validation';
+import { checkArg, invalidInput } from './validation';
+import { applicationNameSchema, withApplicationTag } from '../reports/applications';
 
 export interface BuildOptions extends RunOptions {
   domain?: string;
   requestedBy?: string;
   ticket?: string;
+  /** Tags the service with an application (in its DBCS description): `dbaas report` groups cost by it. */
+  application?: string;
+}
+
+/** --application NAME: the spec's description gains `application:NAME` (refused when it names another). */
+export function withApplication(spec: Record<string, unknown>, application: string | undefined, file: string): Record<string, unknown> {
+  if (application === undefined) return spec;
+  const name = checkArg('--application', applicationNameSchema, application);
+  const service = (spec.service && typeof spec.service === 'object' ? spec.service : {}) as Record<string, unknown>;
+  const description = typeof service.description === 'string' ? service.description : undefined;
+  try {
+    return { ...spec, service: { ...service, description: withApplicationTag(description, name) } };
+  } catch (err) {
+    throw new CliError(`--application: spec ${file}: ${(err as Error).message}`, EXIT.invalid);
+  }
 }
 
 export const PASSWORD_ENV = 'DBAAS_ADMIN_PASSWORD';
@@ -54,7 +70,7 @@ export function summaryLine(s: ServiceSummary): string {
 }
 
 export async function buildCommand(file: string, options: BuildOptions): Promise<number> {
-  const spec = readSpec(file, options);
+  const spec = withApplication(readSpec(file, options), options.application, file);
   const input = await withAdminPassword(
     { ...spec, requestedBy: options.requestedBy ?? (spec.requestedBy as string | undefined) ?? os.userInfo().username, ticket: options.ticket ?? spec.ticket },
     file,

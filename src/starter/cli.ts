@@ -111,6 +111,7 @@ export function buildProgram(io: CliIo = processIo): Command {
     .addOption(domainOption())
     .option('--requested-by <who>', 'who you say you are (default: your user name); recorded as unverified unless DBAAS_TOKEN signs the request')
     .option('--ticket <ref>', 'change ticket recorded in the audit trail')
+    .option('--application <name>', 'the application the service belongs to (an application:NAME tag in its description; dbaas report groups cost by it)')
     .option('-w, --wait', 'follow progress until the build ends; Ctrl+C cancels and rolls back')
     .addOption(maxWaitOption())
     .option('--json', JSON_HELP)

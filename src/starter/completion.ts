@@ -38,13 +38,13 @@ function collect(cmd: Command, path: string[] = []): Node[] {
   return [node, ...cmd.commands.flatMap((c) => collect(c, [...path, c.name()]))];
 }
 
-/** Every option with fixed values, across the commands (an option name means the same everywhere). */
-function optionValues(cmd: Command, into = new Map<string, string[]>()): Map<string, string[]> {
+/** Every option with fixed values, per command (`report -o` takes csv, `list -o` does not): "path|flag" → values. */
+function optionValues(cmd: Command, path: string[] = [], into = new Map<string, string[]>()): Map<string, string[]> {
   for (const o of cmd.options as readonly Option[]) {
     const values = valuesOf(o);
-    if (values.length) for (const f of flagsOf(o)) into.set(f, values);
+    if (values.length) for (const f of flagsOf(o)) into.set(`${path.join(' ')}|${f}`, values);
   }
-  for (const c of cmd.commands) optionValues(c, into);
+  for (const c of cmd.commands) optionValues(c, [...path, c.name()], into);
   return into;
 }
 
@@ -55,7 +55,7 @@ function functions(program: Command): string {
   const nodes = collect(program)
     .map((n) => `    ${words([n.path])}) _dbaas_subs=${words(n.subcommands)}; _dbaas_opts=${words(n.options)}; _dbaas_valued=${words(n.valued)}; _dbaas_args=${words(n.args)} ;;`)
     .join('\n');
-  const values = [...optionValues(program)].map(([flag, v]) => `    ${flag}) _dbaas_vals=${words(v)} ;;`).join('\n');
+  const values = [...optionValues(program)].map(([key, v]) => `    ${words([key])}) _dbaas_vals=${words(v)} ;;`).join('\n');
   return `_dbaas_node() {
   case "$1" in
 ${nodes}
@@ -85,7 +85,7 @@ _dbaas() {
     esac
   done
   _dbaas_node "$path"
-  if [ -n "$expect" ]; then _dbaas_values "$expect"; candidates="$_dbaas_vals"
+  if [ -n "$expect" ]; then _dbaas_values "$path|$expect"; candidates="$_dbaas_vals"
   elif [[ "$cur" == -* ]]; then candidates="$_dbaas_opts"
   elif [ -n "$_dbaas_subs" ]; then candidates="$_dbaas_subs"
   else candidates="$_dbaas_args"

@@ -9,7 +9,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Payload } from '@temporalio/common';
 import { z } from 'zod';
-import { TokenRejected, tokenVerifier } from '../auth/tokens';
+import { AuthRefusal, bearerAuthenticator, bearerTokenOf } from '../auth/bearer';
 import { describeZodError } from '../shared/schemas';
 import { codecFor, loadCodecKeys, type CodecKeys, type EncryptionCodec } from './codec';
 import { codecServerConfigFromEnv, DEFAULT_MAX_BODY_BYTES, type CodecAuthConfig, type CodecServerConfig } from './codec-server-config';
@@ -64,27 +64,16 @@ class Refusal extends Error {
 
 type Authenticate = (authorization: string | undefined) => Promise<string>;
 
-/** Returns the caller's name (the token's subject), or throws a 401/403 Refusal. */
+/** The shared bearer check (src/auth/bearer.ts); its refusals become this server's. */
 function authenticator(auth: CodecAuthConfig): Authenticate {
-  if (auth.mode === 'none') return async () => 'anonymous (CODEC_AUTH=none)';
-  const verify = tokenVerifier(auth);
-  const challenge = (error: string, description: string) => ({ 'WWW-Authenticate': `Bearer realm="${REALM}", error="${error}", error_description="${description.replace(/["\\]/g, "'")}"` });
+  const check = bearerAuthenticator(auth, REALM, 'anonymous (CODEC_AUTH=none)');
   return async (authorization) => {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-    if (!match) throw new Refusal(401, 'a bearer token is required (Authorization: Bearer <JWT>)', { 'WWW-Authenticate': `Bearer realm="${REALM}"` });
-    let subject: string;
-    let groups: string[];
     try {
-      ({ subject, groups } = await verify(match[1]!));
+      return (await check(bearerTokenOf(authorization))).subject;
     } catch (err) {
-      const why = err instanceof TokenRejected ? err.message : 'the token could not be verified';
-      throw new Refusal(401, why, challenge('invalid_token', why));
+      if (err instanceof AuthRefusal) throw new Refusal(err.status, err.message, err.headers);
+      throw err;
     }
-    if (auth.requiredGroup && !groups.includes(auth.requiredGroup)) {
-      const why = `the token's subject is not in the group "${auth.requiredGroup}"`;
-      throw new Refusal(403, why, challenge('insufficient_scope', why));
-    }
-    return subject;
   };
 }
 

@@ -53,6 +53,12 @@ export const localReads = proxyLocalActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
+/** A fleet report (SQL over the audit store plus the cloud's answers): seconds, retried twice. */
+export const reports = proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  retry: { initialInterval: '1s', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
 /** Webhooks: a few quick retries, then given up; the rollout never waits long on them. */
 export const notifications = proxyActivities<Activities>({
   startToCloseTimeout: '15s',

@@ -1,5 +1,6 @@
 // Every workflow the worker runs. One workflow per file; this index is what the bundler loads.
 export { auditTrail } from './auditTrail';
+export { fleetReport } from './fleetReport';
 export { backupRecords } from './backupRecords';
 export { backupService } from './backupService';
 export { buildService } from './buildService';

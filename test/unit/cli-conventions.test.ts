@@ -48,6 +48,9 @@ describe('dbaas completion', () => {
 
   it('completes the fixed values of options and arguments, and skips option values when finding the command', async () => {
     expect(await complete(['dbaas', 'list', '-o', ''])).toEqual(['text', 'json', 'jsonl']);
+    // Values are per command: only report prints csv.
+    expect(await complete(['dbaas', 'report', '-o', 'c'])).toEqual(['csv']);
+    expect(await complete(['dbaas', '-o', ''])).toEqual(['text', 'json', 'jsonl']);
     expect(await complete(['dbaas', 'patch', 'start', '--failure-policy', 'r'])).toEqual(['rollback']);
     expect(await complete(['dbaas', 'scale', 'db1', '--usage', ''])).toEqual(['data', 'fra']);
     expect(await complete(['dbaas', 'completion', ''])).toEqual(['bash', 'zsh']);
