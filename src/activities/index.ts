@@ -4,6 +4,7 @@ import type { DbcsClient } from '../cloud/client';
 import { createAuditActivities } from './audit';
 import { createBackupActivities } from './backups';
 import { createCloudActivities, type PollSettings } from './cloud';
+import { createContactActivities } from './contacts';
 import { createAdoptionActivities } from './create-adoption';
 import { createPatchingActivities } from './patching';
 import { createReportActivities } from './reports';
@@ -18,12 +19,14 @@ export function createActivities(deps: { cloud: DbcsClient; audit: () => Promise
     ...createAuditActivities(deps.audit),
     ...createReportActivities(deps.cloud, deps.audit),
     ...createBackupActivities(deps.cloud, deps.audit, deps.polling),
+    ...createContactActivities(deps.audit),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
 export type { AuditEventRequest } from './audit';
 export type { BackupStart, StartBackupInput, StartRecoveryInput, WaitForBackupInput, WaitForRecoveryInput } from './backups';
+export type { DispatchInput } from './contacts';
 export type { CreateServiceResult, PollSettings, JobOutcome, LifecycleRequest, ScaleRequest, ServiceRef, SubmitResult, WaitForJobInput, WaitForStatusInput } from './cloud';
 export type { OwnCreate, OwnCreateQuery } from './create-adoption';
 export type { FleetMember, HealthResult, PrecheckResult } from './patching';

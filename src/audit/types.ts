@@ -1,5 +1,6 @@
 // The audit trail: one table of events, each with an idempotency key so a retried write is a no-op;
 // and our records of backups (one row per backup a workflow took, rolled off after their retention).
+import type { Application, ApplicationDetails, ApplicationServiceRef, ApplicationSummary, NotificationDelivery } from '../shared/applications';
 import type { BackupRecord } from '../shared/backups';
 
 export type { BackupRecord } from '../shared/backups';
@@ -69,7 +70,40 @@ export interface RollOffRequest {
   at: Date;
 }
 
-export interface AuditStore {
+/** An audit event contacts hear of, with the applications (and their contacts) that own its service. */
+export interface NotificationCandidate {
+  event: AuditRecord;
+  applications: { name: string; contacts: string[] }[];
+}
+
+/** One try of delivering an audit event to one contact. */
+export interface DeliveryAttempt {
+  eventId: string;
+  contactUrl: string;
+  application: string;
+  /** delivered: answered 2xx; failed: given up (the last try); pending: will be tried again. */
+  outcome: 'delivered' | 'failed' | 'pending';
+  error?: string;
+}
+
+/** Applications, the services they own and the deliveries of audit events to their contacts. */
+export interface ApplicationsStore {
+  upsertApplication(name: string, contacts: string[]): Promise<{ application: Application; created: boolean }>;
+  getApplication(name: string, deliveries?: number): Promise<ApplicationDetails | undefined>;
+  listApplications(): Promise<ApplicationSummary[]>;
+  assignService(application: string, ref: ApplicationServiceRef): Promise<{ previous?: string }>;
+  unassignService(application: string, ref: ApplicationServiceRef): Promise<boolean>;
+  applicationServices(): Promise<(ApplicationServiceRef & { application: string })[]>;
+  latestEventId(): Promise<string>;
+  notificationCandidates(afterEventId: string, limit: number, settledMs?: number): Promise<NotificationCandidate[]>;
+  getDelivery(eventId: string, contactUrl: string): Promise<NotificationDelivery | undefined>;
+  claimDelivery(c: { eventId: string; contactUrl: string; application: string; owner: string; leaseMs: number }): Promise<NotificationDelivery | undefined>;
+  recordDeliveryAttempt(attempt: DeliveryAttempt): Promise<NotificationDelivery>;
+  giveUpDelivery(eventId: string, contactUrl: string): Promise<void>;
+  listDeliveries(q: { application?: string; eventId?: string; limit?: number }): Promise<NotificationDelivery[]>;
+}
+
+export interface AuditStore extends ApplicationsStore {
   /** Writes the event unless one with the same idempotency key exists; true when it was written. */
   record(event: AuditEventInput): Promise<boolean>;
   /** Events in the order they occurred. */

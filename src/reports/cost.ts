@@ -59,7 +59,7 @@ export function costResult(rows: Row[], prices: PriceTable): SectionResult {
   const notes = [
     'Billed hours: from the build (or the start of the trail) to the deletion, at the shape of the time, not while Stopped; cost = hours × the shape\'s price per hour.',
     `Prices: ${prices.source}${prices.example ? ' — EXAMPLE PRICES, not a real price list' : ''}.`,
-    `Application: the application:NAME tag of the service's description in the cloud; services without one, or deleted, are ${NO_APPLICATION}.`,
+    `Application: the application that owns the service (dbaas app add), else the application:NAME tag of its description in the cloud; services with neither, or deleted untagged ones, are ${NO_APPLICATION}.`,
   ];
   const unpriced = [...new Set(rows.flatMap((r) => (typeof r.unpricedShapes === 'string' ? r.unpricedShapes.split(' ') : [])))];
   if (unpriced.length) notes.push(`No price for shape${unpriced.length > 1 ? 's' : ''} ${unpriced.join(', ')}: those hours are counted but not costed.`);

@@ -4,7 +4,7 @@
 import type { AvailablePatch, Instance } from '../cloud/schemas';
 import { applicationOf } from './applications';
 import type { ServiceApplication } from './cost';
-import type { Row, SectionResult } from './types';
+import type { ReportDb, Row, SectionResult } from './types';
 
 /** What the report reads from the cloud (DbcsClient has both). */
 export interface LiveFleet {
@@ -100,6 +100,31 @@ export async function patchesSection(cloud: LiveFleet, fleet: FleetNow, concurre
     rows,
     notes: rows.length === 0 ? ['every service has every patch available to it'] : ['From the cloud API now: the patches available to each service (not applied yet).'],
   };
+}
+
+/**
+ * The applications that own services (`dbaas app add`: the audit store's application_services) in these
+ * domains. None when the store predates the table (a report over a read-only connection to an older store).
+ */
+export async function ownedApplications(db: ReportDb, domains: string[]): Promise<ServiceApplication[]> {
+  if (domains.length === 0) return [];
+  try {
+    const { rows } = await db.reportQuery<ServiceApplication>(
+      'SELECT identity_domain AS d, service_name AS s, application FROM application_services WHERE identity_domain IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY 1, 2',
+      [JSON.stringify(domains)],
+    );
+    return rows;
+  } catch (err) {
+    if (/application_services/.test((err as Error).message)) return [];
+    throw err;
+  }
+}
+
+/** A service's owning application wins over its description's tag; tagged services no application owns keep their tag. */
+export function withOwnedApplications(owned: ServiceApplication[], tagged: ServiceApplication[]): ServiceApplication[] {
+  const key = (a: ServiceApplication) => `${a.d}\u0000${a.s}`;
+  const listed = new Set(owned.map(key));
+  return [...owned, ...tagged.filter((t) => !listed.has(key(t)))];
 }
 
 /** Each service's application tag, for the cost section. */

@@ -4,7 +4,7 @@ import { backupsSection } from './backups';
 import { costPart, costResult } from './cost';
 import { downtimePart, downtimeResult } from './downtime';
 import { durationsSection } from './durations';
-import { applicationsOf, inventorySection, patchesSection, readFleet, type LiveFleet } from './live';
+import { applicationsOf, inventorySection, ownedApplications, patchesSection, readFleet, withOwnedApplications, type LiveFleet } from './live';
 import { operationsSection } from './operations';
 import type { PriceTable } from './prices';
 import { scopeParams, timelineSql, type TimelinePart } from './sql';
@@ -52,7 +52,8 @@ export async function runReport(db: ReportDb, scope: ReportScope, options: Repor
   if (wanted.includes('cost')) parts.cost = costPart;
   const timeline = Object.keys(parts).length
     ? (async () => {
-        const applications = parts.cost ? applicationsOf(await fleet!) : [];
+        // The application that owns a service (dbaas app add) first; else its description's application tag.
+        const applications = parts.cost ? withOwnedApplications(await ownedApplications(db, domains), applicationsOf(await fleet!)) : [];
         const { rows } = await db.reportQuery<Record<string, Row[]>>(timelineSql(parts as Record<string, TimelinePart>), scopeParams(scope, { applications, perHour: options.prices.perHour }));
         return rows[0]!;
       })()

@@ -11,6 +11,7 @@ import { auditCommand, listCommand } from './history';
 import { cancelCommand, jobCommand, statusCommand, viewCommand } from './inspect';
 import { deleteCommand, lifecycleCommand, scaleCommand } from './operations';
 import { maintainActionCommand, maintainAttachCommand, maintainListCommand } from './maintain';
+import { appCreateCommand, appListCommand, appServiceCommand, appShowCommand } from './app';
 import { backupCreateCommand, backupListCommand, backupRestoreCommand } from './backup';
 import { patchControlCommand, patchPlanCommand, patchStartCommand, patchStatusCommand } from './patch';
 import { addReportCommand } from './report';
@@ -271,6 +272,37 @@ export function buildProgram(io: CliIo = processIo): Command {
     .option('--json', JSON_HELP)
     .description('our records of the service\'s backups: type, status, sizes, start')
     .action((service: string, opts) => run(() => backupListCommand(service, opts)));
+
+  const app = program.command('app').description('applications: the services each owns and the contacts told of their failures, attention and rollouts');
+  app
+    .command('create')
+    .argument('<name>', 'application name')
+    .option('--contact <url>', 'webhook told of the application\'s failed operations, maintainers\' attention and rollouts (repeatable)', (v: string, all: string[] = []) => [...all, v])
+    .option('--json', JSON_HELP)
+    .description('create an application (or replace its contacts) and start the notifications dispatcher')
+    .action((name: string, opts) => run(() => appCreateCommand(name, opts)));
+  for (const action of ['add', 'remove'] as const) {
+    app
+      .command(action)
+      .argument('<name>', 'application name')
+      .argument('<service>', 'service name')
+      .addOption(domainOption())
+      .option('--json', JSON_HELP)
+      .description({ add: 'the service belongs to the application (moved from another one)', remove: 'the service no longer belongs to the application' }[action])
+      .action((name: string, service: string, opts) => run(() => appServiceCommand(action, name, service, opts)));
+  }
+  app
+    .command('list')
+    .option('--json', JSON_HELP)
+    .description('every application, its contacts and how many services it owns')
+    .action((opts) => run(() => appListCommand(opts)));
+  app
+    .command('show')
+    .argument('<name>', 'application name')
+    .option('--deliveries <n>', 'recent deliveries shown (default 20)')
+    .option('--json', JSON_HELP)
+    .description('an application\'s services, contacts and recent deliveries')
+    .action((name: string, opts) => run(() => appShowCommand(name, opts)));
 
   program
     .command('view')

@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { inject } from 'vitest';
+import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { expect, inject } from 'vitest';
 import { startTs, type ManagedProcess } from '../../scripts/lib/process';
 import { openAuditStore } from '../../src/audit/open';
 import type { AuditRecord, AuditStore } from '../../src/audit/types';
@@ -85,6 +85,17 @@ export function auditReader(): Promise<AuditStore> {
 
 export async function auditTrail(workflowId: string): Promise<AuditRecord[]> {
   return (await auditReader()).query({ workflowId });
+}
+
+/** How a run failed: its cause's message and failure type (the test fails if the run did not fail). */
+export async function failureOf(handle: WorkflowHandle): Promise<{ message: string; type?: string }> {
+  const err = await handle.result().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  const cause = (err as WorkflowFailedError).cause as { message: string; type?: string };
+  return { message: cause.message, type: cause.type };
 }
 
 /** Polls a condition until it holds; fails with the last observed value. */

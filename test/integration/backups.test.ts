@@ -1,14 +1,14 @@
 // backupService and restoreService end to end (real dev server, worker process, simulator over HTTP),
 // and the two features built on them: rollingPatch's backupFirst and maintainService's backup schedule.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BackupResult, BackupServiceInput, RestoreResult, RestoreServiceInput } from '../../src/shared/backups';
 import { serviceWorkflowId } from '../../src/shared/contract';
 import { detachUpdate, maintainProgressQuery, maintainWorkflowId, setDesiredUpdate, type MaintainResult, type MaintainServiceInput } from '../../src/shared/maintain';
 import { progressQuery } from '../../src/shared/messages';
 import { rolloutProgressQuery, type RolloutResult, type RollingPatchInput } from '../../src/shared/patching';
-import { auditReader, auditTrail, cliEnvFor, cliFor, resultOrDiagnosis, startFileStack, uniqueName, waitUntil, type FileStack } from '../helpers/harness';
+import { auditReader, auditTrail, cliEnvFor, cliFor, resultOrDiagnosis, startFileStack, uniqueName, waitUntil, type FileStack, failureOf } from '../helpers/harness';
 import { expectReplays, recordHistory } from '../helpers/histories';
 
 const DURATIONS = { backup: 600, recovery: 600, precheck: 200, patch: 600, control: 400 };
@@ -48,15 +48,6 @@ function restore(domain: string, name: string, target: Partial<RestoreServiceInp
   });
 }
 
-async function failureOf(handle: WorkflowHandle): Promise<{ message: string; type?: string }> {
-  const err = await handle.result().then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowFailedError);
-  const cause = (err as WorkflowFailedError).cause as { message: string; type?: string };
-  return { message: cause.message, type: cause.type };
-}
 
 const simBackups = (domain: string, name: string) => s.sim.state.instance(domain, name)?.backups ?? [];
 const records = async (domain: string, name: string, includeRolledOff = false) => (await auditReader()).listBackups({ identityDomain: domain, serviceName: name, includeRolledOff });

@@ -2,7 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -12,7 +12,7 @@ import { serviceWorkflowId, SEARCH_ATTRIBUTES } from '../../src/shared/contract'
 import { progressQuery } from '../../src/shared/messages';
 import type { BuildServiceInput, BuildServiceResult } from '../../src/shared/schemas';
 import { startCodecServer } from '../../src/worker/codec-server';
-import { auditTrail, codec, resultOrDiagnosis, sampleInput, startFileStack, TEST_CODEC_KEY_FILE, TEST_PASSWORD, uniqueName, waitUntil, type FileStack } from '../helpers/harness';
+import { auditTrail, codec, resultOrDiagnosis, sampleInput, startFileStack, TEST_CODEC_KEY_FILE, TEST_PASSWORD, uniqueName, waitUntil, type FileStack, failureOf } from '../helpers/harness';
 import { recordHistory } from '../helpers/histories';
 
 let s: FileStack;
@@ -37,15 +37,6 @@ function start(input: BuildServiceInput): Promise<WorkflowHandle> {
   });
 }
 
-async function failureOf(handle: WorkflowHandle): Promise<{ message: string; type?: string }> {
-  const err = await handle.result().then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowFailedError);
-  const cause = (err as WorkflowFailedError).cause as { message: string; type?: string };
-  return { message: cause.message, type: cause.type };
-}
 
 /** The history as the server stores it, every byte array read as text, so a clear-text secret shows. */
 function storedText(history: temporal.api.history.v1.IHistory): string {

@@ -1,10 +1,10 @@
 // scaleService, changeLifecycle and deleteService end to end, with the cloud failing in every way.
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { serviceWorkflowId } from '../../src/shared/contract';
 import { progressQuery } from '../../src/shared/messages';
 import type { OperationResult } from '../../src/shared/schemas';
-import { auditTrail, resultOrDiagnosis, sampleInput, startFileStack, uniqueName, waitUntil, type FileStack } from '../helpers/harness';
+import { auditTrail, resultOrDiagnosis, sampleInput, startFileStack, uniqueName, waitUntil, type FileStack, failureOf } from '../helpers/harness';
 import { recordHistory } from '../helpers/histories';
 
 const DOMAIN = 'opsdomain';
@@ -24,12 +24,6 @@ function start(type: string, input: { serviceName: string } & Record<string, unk
 }
 const run = async (type: string, input: { serviceName: string } & Record<string, unknown>) => (await (await start(type, input)).result()) as OperationResult;
 
-async function failureOf(handle: WorkflowHandle): Promise<{ message: string; type?: string }> {
-  const err = await handle.result().then(() => undefined, (e: unknown) => e);
-  expect(err).toBeInstanceOf(WorkflowFailedError);
-  const cause = (err as WorkflowFailedError).cause as { message: string; type?: string };
-  return { message: cause.message, type: cause.type };
-}
 
 /** A Running service to operate on, built through buildService. */
 async function runningService(prefix: string, rac = false): Promise<string> {

@@ -105,6 +105,7 @@ const noDash = (a: fc.Arbitrary<string>) => a.filter((v) => !v.startsWith('-'));
 const badDomain = noDash(fc.oneof(fc.constantFrom('has space', 'a/b', 'dom:x', 'x'.repeat(65), '_lead', 'ü', '💥'), fc.stringMatching(/^[a-z]{1,5}[/:@ ][a-z]{0,5}$/)));
 const badService = noDash(fc.oneof(fc.constantFrom('9db', 'has space', 'a_b', 'x'.repeat(51), 'db/x', '../x', 'é', '__proto__'), fc.stringMatching(/^[a-z]{1,5}[_./: ][a-z0-9]{0,5}$/)));
 const notNumber = fc.constantFrom('abc', '1e3', '0x10', '12abc', 'Infinity', 'NaN', '', ' ', '½', '١٢');
+const badAppName = noDash(fc.oneof(fc.constantFrom('has space', 'a/b', 'x'.repeat(65), '_lead', 'ü', 'app:x', '.dot'), fc.stringMatching(/^[a-z]{1,5}[/: @][a-z]{0,5}$/)));
 const wrongWord = fc.oneof(fc.constantFrom('', 'HALT', 'yes', 'maybe', 'x'.repeat(300)), fc.stringMatching(/^[a-z]{2,8}$/));
 const SHAPE = fc.constantFrom('oc99', 'OC3', 'oc3 ', 'large', '');
 
@@ -264,6 +265,35 @@ const COMMANDS: CommandSpec[] = [
     options: ['--domain', '--all', '--limit', '--json'],
     positional: { name: '<service>', bad: badService },
     bad: fc.oneof(badDomain.map((v): [string, string] => ['--domain', v]), fc.oneof(notNumber, fc.constantFrom('0', '-1', '10001', '2.5')).map((v): [string, string] => ['--limit', v])),
+  },
+  {
+    name: 'app create',
+    valid: () => ['app', 'create', 'orders', '--contact', 'https://hooks.example/a', '--contact', 'http://hooks.example/b'],
+    options: ['--contact', '--json'],
+    positional: { name: '<name>', bad: badAppName },
+    bad: fc.constantFrom('not a url', 'javascript:alert(1)', 'file:///etc/passwd', 'ftp://x/y', `https://${'x'.repeat(2100)}.com`, 'http://hooks.example/b').map((v): [string, string] => ['--contact', v]),
+  },
+  ...(['add', 'remove'] as const).map(
+    (action): CommandSpec => ({
+      name: `app ${action}`,
+      valid: () => ['app', action, 'orders', 'db1', '--domain', 'dom'],
+      options: ['--domain', '--json'],
+      // Two positional arguments: their bad values are checked in test/unit/applications-cli.test.ts.
+      bad: badDomain.map((v): [string, string] => ['--domain', v]),
+    }),
+  ),
+  {
+    name: 'app list',
+    valid: () => ['app', 'list'],
+    options: ['--json'],
+    bad: fc.constant(['--json', 'x', 'too many arguments']),
+  },
+  {
+    name: 'app show',
+    valid: () => ['app', 'show', 'orders', '--deliveries', '5'],
+    options: ['--deliveries', '--json'],
+    positional: { name: '<name>', bad: badAppName },
+    bad: fc.oneof(notNumber, fc.constantFrom('0', '-1', '1001', '2.5')).map((v): [string, string] => ['--deliveries', v]),
   },
   {
     name: 'view',
