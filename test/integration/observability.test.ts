@@ -111,7 +111,8 @@ it('traces `dbaas build` from the CLI process to the DBCS calls: one trace acros
   const trace = await waitUntil(
     'the worker\'s spans under the CLI\'s',
     () => collector.spans.filter((s) => s.traceId === start!.traceId),
-    (spans) => spans.some((s) => s.name.startsWith('DBCS POST create')),
+    // The workflow's span leaves the worker when the run ends, after its activities' spans: wait for both.
+    (spans) => spans.some((s) => s.name.startsWith('DBCS POST create')) && spans.some((s) => s.name === 'RunWorkflow:buildService'),
   );
   expect(trace.find((s) => s.name === 'RunWorkflow:buildService')?.parentSpanId).toBe(start!.spanId);
 });
