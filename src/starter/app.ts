@@ -3,10 +3,8 @@
 // application's services to its contacts. Kept in the audit store: read and written straight in
 // PostgreSQL when DATABASE_URL is set, else through the worker (applicationRecords), which owns PGlite.
 // `app create` also starts the dispatcher of its task queue (once: an existing one is used).
-import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { applyApplicationRequest } from '../audit/applications';
-import { openAuditStore } from '../audit/open';
 import {
   applicationCreateSchema,
   applicationListSchema,
@@ -21,6 +19,7 @@ import type { GlobalOptions } from './global-options';
 import { formatOf, printJson, printList } from './output';
 import { connectTemporal, type CliTemporal } from './temporal';
 import { cliNumber, validatedFor, type FlagMap } from './validation';
+import { throughStoreOrWorker } from './store-or-worker';
 
 const FLAGS: FlagMap = { name: '<name>', contacts: '--contact', identityDomain: '--domain', serviceName: '<service>', deliveries: '--deliveries' };
 
@@ -31,26 +30,8 @@ export interface AppOptions extends GlobalOptions {
 }
 
 /** Straight from PostgreSQL with DATABASE_URL; otherwise through the worker (applicationRecords). */
-async function apply(request: ApplicationRequest, options: GlobalOptions, temporal?: CliTemporal): Promise<ApplicationResult> {
-  if (process.env.DATABASE_URL) {
-    const store = await openAuditStore({ databaseUrl: process.env.DATABASE_URL });
-    try {
-      return await applyApplicationRequest(store, request);
-    } finally {
-      await store.close();
-    }
-  }
-  const t = temporal ?? (await connectTemporal(process.env, options));
-  try {
-    return (await t.client.workflow.execute('applicationRecords', {
-      taskQueue: t.taskQueue,
-      workflowId: `app:${request.action}:${randomUUID()}`,
-      args: [request],
-      workflowExecutionTimeout: '1m',
-    })) as ApplicationResult;
-  } finally {
-    if (!temporal) await t.close();
-  }
+function apply(request: ApplicationRequest, options: GlobalOptions, temporal?: CliTemporal): Promise<ApplicationResult> {
+  return throughStoreOrWorker(options, (store) => applyApplicationRequest(store, request), { workflow: 'applicationRecords', idPrefix: `app:${request.action}`, args: [request] }, temporal);
 }
 
 /** Starts the task queue's dispatcher unless it runs already (conflict policy USE_EXISTING). */

@@ -1,9 +1,7 @@
 // `dbaas backup create | restore | list`: on-demand backups and restores as workflows (each input
 // checked with the workflow's own schema before anything starts), and our records of a service's
 // backups (from PostgreSQL when DATABASE_URL is set, else through the worker, which owns PGlite).
-import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import { openAuditStore } from '../audit/open';
 import type { BackupRecord } from '../audit/types';
 import { backupListRequestSchema, backupServiceInputSchema, describeTarget, recoveryTargetOf, restoreServiceInputSchema, type BackupListRequest, type BackupResult, type RestoreResult } from '../shared/backups';
 import { EXIT, requireDomain } from './exit-codes';
@@ -11,8 +9,8 @@ import type { GlobalOptions } from './global-options';
 import type { CommonOptions } from './operations';
 import { formatOf, printList } from './output';
 import { runOperation } from './run-operation';
-import { connectTemporal } from './temporal';
 import { cliNumber, COMMON_FLAGS, validatedFor, type FlagMap } from './validation';
+import { throughStoreOrWorker } from './store-or-worker';
 
 const FLAGS: FlagMap = { ...COMMON_FLAGS, retentionDays: '--retention-days', latest: '--latest', tag: '--tag', timestamp: '--timestamp', includeRolledOff: '--all', limit: '--limit' };
 
@@ -75,24 +73,6 @@ export async function backupListCommand(service: string, options: GlobalOptions 
 }
 
 /** Straight from PostgreSQL when DATABASE_URL is set; otherwise the worker reads its own store (backupRecords). */
-async function readBackupRecords(request: BackupListRequest, options: GlobalOptions): Promise<BackupRecord[]> {
-  if (process.env.DATABASE_URL) {
-    const store = await openAuditStore({ databaseUrl: process.env.DATABASE_URL });
-    try {
-      return await store.listBackups(request);
-    } finally {
-      await store.close();
-    }
-  }
-  const t = await connectTemporal(process.env, options);
-  try {
-    return (await t.client.workflow.execute('backupRecords', {
-      taskQueue: t.taskQueue,
-      workflowId: `backups:${request.identityDomain}:${request.serviceName}:${randomUUID()}`,
-      args: [request],
-      workflowExecutionTimeout: '1m',
-    })) as BackupRecord[];
-  } finally {
-    await t.close();
-  }
+function readBackupRecords(request: BackupListRequest, options: GlobalOptions): Promise<BackupRecord[]> {
+  return throughStoreOrWorker(options, (store) => store.listBackups(request), { workflow: 'backupRecords', idPrefix: `backups:${request.identityDomain}:${request.serviceName}`, args: [request] });
 }

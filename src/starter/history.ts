@@ -1,6 +1,4 @@
 // `dbaas audit` (a service's history) and `dbaas list` (operations running now).
-import { randomUUID } from 'node:crypto';
-import { openAuditStore } from '../audit/open';
 import type { AuditRecord } from '../audit/types';
 import { MUTATING_OPERATIONS, SEARCH_ATTRIBUTES } from '../shared/contract';
 import { progressQuery } from '../shared/messages';
@@ -10,6 +8,7 @@ import { formatOf, printList } from './output';
 import { connectTemporal } from './temporal';
 import type { ConnectionFlags } from '../worker/temporal-connection';
 import { checkDomain, checkServiceName } from './validation';
+import { throughStoreOrWorker } from './store-or-worker';
 
 /** `--since` as a duration back from now (30m, 6h, 7d) or an ISO date. */
 export function parseSince(since: string | undefined, now = Date.now()): Date | undefined {
@@ -26,26 +25,13 @@ export function parseSince(since: string | undefined, now = Date.now()): Date | 
  * worker (the embedded PGlite store belongs to the worker's process), with the auditTrail workflow.
  */
 export async function readAudit(filter: { identityDomain?: string; serviceName?: string; since?: Date; limit?: number }, connection: ConnectionFlags = {}): Promise<AuditRecord[]> {
-  if (process.env.DATABASE_URL) {
-    const store = await openAuditStore({ databaseUrl: process.env.DATABASE_URL });
-    try {
-      return await store.query(filter);
-    } finally {
-      await store.close();
-    }
-  }
-  const t = await connectTemporal(process.env, connection);
-  try {
-    const records = await t.client.workflow.execute('auditTrail', {
-      taskQueue: t.taskQueue,
-      workflowId: `audit:${filter.identityDomain ?? '*'}:${filter.serviceName ?? '*'}:${randomUUID()}`,
-      args: [{ ...filter, since: filter.since?.toISOString() }],
-      workflowExecutionTimeout: '1m',
-    });
-    return (records as AuditRecord[]).map((r) => ({ ...r, occurredAt: new Date(r.occurredAt), recordedAt: new Date(r.recordedAt) }));
-  } finally {
-    await t.close();
-  }
+  const records = await throughStoreOrWorker(connection, (store) => store.query(filter), {
+    workflow: 'auditTrail',
+    idPrefix: `audit:${filter.identityDomain ?? '*'}:${filter.serviceName ?? '*'}`,
+    args: [{ ...filter, since: filter.since?.toISOString() }],
+  });
+  // Through the worker, dates arrive as JSON strings.
+  return records.map((r) => ({ ...r, occurredAt: new Date(r.occurredAt), recordedAt: new Date(r.recordedAt) }));
 }
 
 function describeEvent(e: AuditRecord): string {
