@@ -3,7 +3,7 @@
 // test/histories; the folders below it keep those of earlier versions, which must replay too (v1:
 // audit writes and reads as regular activities; v2: before the health gate's first read and the
 // maintainService needs_attention patches; v3: before issue 10's compensation, rollout and maintain
-// changes; v4: rules-2026-11, before the requester check).
+// changes; v4: rules-2026-11, before the requester check; v5: rules-2026-12, before a rollout's end was audited).
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
@@ -39,7 +39,7 @@ describe('recorded histories replay', () => {
     const newer = ['buildService-cancelled-create-lost', 'rollingPatch-cancelled', 'rollingPatch-rollback-failed', 'rollingPatch-busy-held', 'maintainService-attention-retry', 'maintainService-pause-kept'];
     // Issue 14: backups and restores, rollingPatch's backupFirst, maintainService's backup schedule.
     const backups = ['backupService-success', 'backupService-failed', 'restoreService-success', 'restoreService-failed', 'rollingPatch-backup-first', 'maintainService-backup-schedule'];
-    expect(histories).toEqual(expect.arrayContaining([...[...names, ...newer, ...backups].map((n) => `${n}.json`), ...names.map((n) => `v1-audit-activities/${n}.json`), ...names.map((n) => `v3/${n}.json`), ...[...names, ...newer].map((n) => `v4/${n}.json`), 'buildService-verified.json', 'buildService-refused.json']));
+    expect(histories).toEqual(expect.arrayContaining([...[...names, ...newer, ...backups].map((n) => `${n}.json`), ...names.map((n) => `v1-audit-activities/${n}.json`), ...names.map((n) => `v3/${n}.json`), ...[...names, ...newer].map((n) => `v4/${n}.json`), ...[...names, ...newer, ...backups].map((n) => `v5/${n}.json`), 'buildService-verified.json', 'buildService-refused.json']));
   });
 
   it.each(histories)('%s replays without a determinism error', async (file) => {

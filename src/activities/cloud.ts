@@ -11,6 +11,8 @@ import { classified, FAILURE_TYPES, toFailure } from './failures';
 import { pollUntil, realClock, waitTimedOut, type PollClock, type PollOptions, type PollState } from './polling';
 import { isOwnCreate } from './create-adoption';
 import { recordJobWait } from './job-metrics';
+import type { JobEndLearning } from './job-ends';
+import { firstPollDelay, nextPoll } from './poll-schedule';
 
 export interface ServiceRef {
   identityDomain: string;
@@ -67,6 +69,8 @@ export interface JobWaitDetail {
   instanceStatus?: string;
   serviceName?: string;
   messages: string[];
+  /** When the last poll that saw the job running was made, ms into the wait (the low end of its end's bracket). */
+  runningAtMs?: number;
 }
 
 function lastSeenJob(state: PollState<JobWaitDetail>): string {
@@ -155,7 +159,7 @@ function withAttempt(failure: unknown, attempt: number): unknown {
   return ApplicationFailure.create({ message: failure.message, type: failure.type ?? undefined, nonRetryable: failure.nonRetryable ?? undefined, nextRetryDelay: failure.nextRetryDelay, details: [{ ...details, attempt }] });
 }
 
-export function createCloudActivities(client: DbcsClient, polling: PollSettings = DEFAULT_POLL_SETTINGS) {
+export function createCloudActivities(client: DbcsClient, polling: PollSettings = DEFAULT_POLL_SETTINGS, jobEnds?: JobEndLearning) {
   const { clock } = polling;
   return {
     /** The service as the API sees it, or null when it does not exist (404). */
@@ -282,12 +286,17 @@ export function createCloudActivities(client: DbcsClient, polling: PollSettings 
       }
       const options = { ...polling.options, ...poll };
       const limitMs = deadlineMs ?? defaultJobDeadlineMs(requestName);
+      // Polls are dense where recent jobs of the kind ended, sparse before (poll-schedule.ts); an explicit `poll` keeps the growth schedule.
+      const expected = poll ? undefined : await jobEnds?.expect(requestName, identityDomain);
+      const schedule = { floorMs: options.initialMs, capMs: options.maxMs, growth: options.growth ?? DEFAULT_POLL_SETTINGS.options.growth! };
       const { value, state } = await pollUntil<JobOutcome, JobWaitDetail>(
         options,
         async (s) => {
+          const probedAtMs = clock.now() - s.startedAt;
           let job = await client.readJob(identityDomain, { requestName, jobId, serviceName });
-          const detail: JobWaitDetail = { jobStatus: job.rawStatus, instanceStatus: job.instanceStatus, serviceName: job.serviceName, messages: job.messages.slice(-5) };
+          const detail: JobWaitDetail = { jobStatus: job.rawStatus, instanceStatus: job.instanceStatus, serviceName: job.serviceName, messages: job.messages.slice(-5), runningAtMs: probedAtMs };
           if (job.state === 'running') return { done: false, detail };
+          await jobEnds?.record({ identityDomain, kind: requestName, jobId, outcome: job.state === 'succeeded' ? 'succeeded' : 'failed', lowMs: s.detail?.runningAtMs ?? 0, highMs: probedAtMs });
           if (job.state === 'failed' && requestName === 'patch') {
             // An apply/rollback answer says only FAILED: the why is in its activity log (best effort).
             const log = await client.jobMessages(identityDomain, jobId).catch(() => []);
@@ -303,6 +312,8 @@ export function createCloudActivities(client: DbcsClient, polling: PollSettings 
         },
         clock,
         {
+          schedule: (waitedMs) => nextPoll(waitedMs, expected, schedule),
+          firstPollDelayMs: firstPollDelay(expected, schedule),
           deadline: {
             ms: limitMs,
             onExpiry: (s, waitedMs) => {

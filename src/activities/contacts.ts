@@ -14,6 +14,8 @@ import { FAILURE_TYPES } from '../shared/failures';
 import { describeZodError } from '../shared/schemas';
 import { applicationRequestSchema, notifyContactsInputSchema, type ApplicationRequest, type ApplicationResult, type DispatchResult } from '../shared/applications';
 
+type DeliveryOutcome = 'delivered' | 'failed' | 'skipped';
+
 export interface DispatchInput {
   afterEventId?: string;
   batchSize?: number;
@@ -84,6 +86,30 @@ export function createContactActivities(getStore: () => Promise<AuditStore>) {
     }
   };
 
+  /** Posts one event to one contact (tries with backoff up to maxAttempts), unless it is settled or another dispatcher holds it. */
+  const deliver = async (store: AuditStore, event: AuditRecord, application: string, url: string, opts: { maxAttempts: number; retryInitialMs: number }): Promise<DeliveryOutcome> => {
+    heartbeat({ eventId: event.id, url });
+    const claim = () => store.claimDelivery({ eventId: event.id, contactUrl: url, application, owner: owner(), leaseMs: LEASE_MS });
+    // Settled, or another dispatcher (another task queue on this store) is trying it: not ours to post.
+    const before = await claim();
+    if (!before) return 'skipped';
+    let attempts = before.attempts;
+    for (;;) {
+      if (attempts >= opts.maxAttempts) {
+        await store.giveUpDelivery(event.id, url);
+        return 'failed';
+      }
+      if (attempts > 0) await pause(Math.min(opts.retryInitialMs * 2 ** (attempts - 1), MAX_PAUSE_MS));
+      // Renewed before each try; lost only if this pass stalled past the lease and another took it over.
+      if (!(await claim())) return 'skipped';
+      const r = await post(url, notificationBody(event, application));
+      attempts += 1;
+      const outcome = r.ok ? 'delivered' : r.final || attempts >= opts.maxAttempts ? 'failed' : 'pending';
+      await store.recordDeliveryAttempt({ eventId: event.id, contactUrl: url, application, outcome, ...(r.ok ? {} : { error: r.error }) });
+      if (outcome !== 'pending') return outcome;
+    }
+  };
+
   return {
     /** One pass of the dispatcher: returns the new cursor. Idempotent: safe to run again after a crash. */
     async dispatchNotifications(input: DispatchInput): Promise<DispatchResult> {
@@ -93,40 +119,24 @@ export function createContactActivities(getStore: () => Promise<AuditStore>) {
       const store = await getStore();
       if (opts.afterEventId === undefined) return { lastEventId: await store.latestEventId(), read: 0, delivered: 0, failed: 0 };
       const candidates = await store.notificationCandidates(opts.afterEventId, opts.batchSize, opts.settledMs);
-      let delivered = 0;
-      let failed = 0;
+      const tally = { delivered: 0, failed: 0 };
+      const count = (outcome: DeliveryOutcome) => {
+        if (outcome === 'delivered') tally.delivered += 1;
+        else if (outcome === 'failed') tally.failed += 1;
+      };
       for (const { event, applications } of candidates) {
         const seen = new Set<string>();
         for (const app of applications) {
           for (const url of app.contacts) {
             if (seen.has(url)) continue;
             seen.add(url);
-            heartbeat({ eventId: event.id, url });
-            // Settled, or another dispatcher (another task queue on this store) is trying it: not ours to post.
-            const before = await store.claimDelivery({ eventId: event.id, contactUrl: url, application: app.name, owner: owner(), leaseMs: LEASE_MS });
-            if (!before) continue;
-            let attempts = before.attempts;
-            let outcome: 'delivered' | 'failed' | 'pending' = 'pending';
-            while (outcome === 'pending') {
-              if (attempts >= opts.maxAttempts) {
-                await store.giveUpDelivery(event.id, url);
-                outcome = 'failed';
-                break;
-              }
-              if (attempts > 0) await pause(Math.min(opts.retryInitialMs * 2 ** (attempts - 1), MAX_PAUSE_MS));
-              // Renewed before each try; lost only if this pass stalled past the lease and another took it over.
-              if (!(await store.claimDelivery({ eventId: event.id, contactUrl: url, application: app.name, owner: owner(), leaseMs: LEASE_MS }))) break;
-              const r = await post(url, notificationBody(event, app.name));
-              attempts += 1;
-              outcome = r.ok ? 'delivered' : r.final || attempts >= opts.maxAttempts ? 'failed' : 'pending';
-              await store.recordDeliveryAttempt({ eventId: event.id, contactUrl: url, application: app.name, outcome, ...(r.ok ? {} : { error: r.error }) });
-            }
-            if (outcome === 'delivered') delivered += 1;
-            else if (outcome === 'failed') failed += 1;
+            count(await deliver(store, event, app.name, url, opts));
           }
         }
       }
-      return { lastEventId: candidates.at(-1)?.event.id ?? opts.afterEventId, read: candidates.length, delivered, failed };
+      // Deliveries another dispatcher claimed and never finished (it is gone): their events are behind every cursor now.
+      for (const orphan of await store.orphanedDeliveries(opts.batchSize)) count(await deliver(store, orphan.event, orphan.application, orphan.contactUrl, opts));
+      return { lastEventId: candidates.at(-1)?.event.id ?? opts.afterEventId, read: candidates.length, ...tally };
     },
 
     /** `dbaas app …` through the worker (the CLI without DATABASE_URL). */

@@ -5,6 +5,7 @@ import { createAuditActivities } from './audit';
 import { createBackupActivities } from './backups';
 import { createCloudActivities, type PollSettings } from './cloud';
 import { createContactActivities } from './contacts';
+import { learnJobEnds } from './job-ends';
 import { createAdoptionActivities } from './create-adoption';
 import { createPatchingActivities } from './patching';
 import { createReportActivities } from './reports';
@@ -13,7 +14,7 @@ import { createRequesterActivities, type RequesterCheckConfig } from './requeste
 export function createActivities(deps: { cloud: DbcsClient; audit: () => Promise<AuditStore>; requesters: RequesterCheckConfig; polling?: PollSettings }) {
   return {
     ...createRequesterActivities(deps.requesters, deps.audit),
-    ...createCloudActivities(deps.cloud, deps.polling),
+    ...createCloudActivities(deps.cloud, deps.polling, learnJobEnds(deps.audit)),
     ...createPatchingActivities(deps.cloud),
     ...createAdoptionActivities(deps.cloud),
     ...createAuditActivities(deps.audit),

@@ -1,10 +1,12 @@
 // Polls inside one heartbeating activity: the interval grows with the time already waited (a tenth of
 // it, between a floor and a cap), so a short job is seen quickly, a long one costs O(log t) polls until
-// the cap, and the workflow's history does not grow with the job's duration. The state is heartbeated,
+// the cap, and the workflow's history does not grow with the job's duration. A job wait brings its own
+// schedule instead (poll-schedule.ts: dense where jobs of its kind ended). The state is heartbeated,
 // so a retry on another worker (after a crash) resumes where the last one stopped, deadline included.
 import { Context, sleep } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { FAILURE_TYPES } from '../shared/failures';
+import type { NextPoll } from './poll-schedule';
 
 export interface PollOptions {
   /** First interval and floor, ms. */
@@ -45,6 +47,10 @@ export interface PollDeadline<T, D> {
 
 export interface PollExtras<T, D> {
   deadline?: PollDeadline<T, D>;
+  /** When to poll next, from the time waited (default: the growth of `options`, jittered). */
+  schedule?: (waitedMs: number) => NextPoll;
+  /** How long a first attempt waits before its first poll (default: none). */
+  firstPollDelayMs?: number;
   /** How often to heartbeat while a probe is in flight (a slow API answer must not time the activity out). */
   heartbeatEveryMs?: number;
 }
@@ -73,6 +79,7 @@ export async function pollUntil<T, D>(
   const resumed = ctx.info.heartbeatDetails as PollState<D> | undefined;
   const state: PollState<D> = resumed ? { ...resumed } : { startedAt: clock.now(), polls: 0, consecutiveErrors: 0 };
   const { deadline } = extras;
+  if (!resumed && extras.firstPollDelayMs) await sleepBeating(extras.firstPollDelayMs, clock, () => ctx.heartbeat(state));
   for (;;) {
     state.polls += 1;
     // An API answer may take longer than the heartbeat timeout: keep beating while it is awaited.
@@ -97,16 +104,23 @@ export async function pollUntil<T, D>(
     ctx.heartbeat(state);
     const waitedMs = clock.now() - state.startedAt;
     if (deadline && waitedMs >= deadline.ms) return { value: deadline.onExpiry(state, waitedMs), state };
-    // Jitter only shortens the interval, so the detection delay stays within `growth` of the wait.
-    const jitter = 0.9 + Math.random() * 0.1;
-    let remaining = Math.round(nextIntervalMs(waitedMs, options) * jitter);
+    // Jitter only shortens an interval, so the detection delay stays within its bound; a schedule's
+    // window polls are not jittered (they are where the job should end).
+    const next = extras.schedule?.(waitedMs) ?? { delayMs: nextIntervalMs(waitedMs, options), jitter: true };
+    let remaining = Math.max(1, Math.round(next.delayMs * (next.jitter ? 0.9 + Math.random() * 0.1 : 1)));
     if (deadline) remaining = Math.min(remaining, Math.max(1, deadline.ms - waitedMs));
-    while (remaining > 0) {
-      const slice = Math.min(remaining, HEARTBEAT_SLICE_MS);
-      await clock.sleep(slice); // throws CancelledFailure when the workflow cancels the activity
-      remaining -= slice;
-      ctx.heartbeat(state);
-    }
+    await sleepBeating(remaining, clock, () => ctx.heartbeat(state));
+  }
+}
+
+/** Sleeps in slices, heartbeating after each, so cancellation and crashes are noticed; throws CancelledFailure on cancel. */
+async function sleepBeating(ms: number, clock: PollClock, beat: () => void): Promise<void> {
+  let remaining = ms;
+  while (remaining > 0) {
+    const slice = Math.min(remaining, HEARTBEAT_SLICE_MS);
+    await clock.sleep(slice);
+    remaining -= slice;
+    beat();
   }
 }
 

@@ -1,7 +1,7 @@
 // One SQL implementation of the audit store for both PostgreSQL (pg) and embedded PGlite: they speak the
 // same dialect, so the two backends behave the same by construction.
 import type { Application, ApplicationDetails, ApplicationServiceRef, ApplicationSummary, NotificationDelivery } from '../shared/applications';
-import type { AuditEventInput, AuditQuery, AuditRecord, AuditStore, BackupQuery, BackupRecord, BackupRecordInput, DeliveryAttempt, NotificationCandidate, RollOffRequest } from './types';
+import type { AuditEventInput, AuditQuery, AuditRecord, AuditStore, BackupQuery, BackupRecord, BackupRecordInput, DeliveryAttempt, JobEndBracket, JobEndInput, JobEndQuery, NotificationCandidate, RollOffRequest } from './types';
 
 /** The part of pg.Pool and PGlite that the store needs. */
 export interface SqlRunner {
@@ -88,6 +88,18 @@ CREATE TABLE IF NOT EXISTS notification_deliveries (
 ALTER TABLE notification_deliveries ADD COLUMN IF NOT EXISTS claimed_by TEXT;
 ALTER TABLE notification_deliveries ADD COLUMN IF NOT EXISTS claim_until TIMESTAMPTZ;
 CREATE INDEX IF NOT EXISTS notification_deliveries_by_application ON notification_deliveries (application, event_id);
+-- Where each finished job's end fell, from the start of its wait: the job polls of its kind learn from them.
+CREATE TABLE IF NOT EXISTS job_ends (
+  identity_domain TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  low_ms DOUBLE PRECISION NOT NULL,
+  high_ms DOUBLE PRECISION NOT NULL,
+  recorded_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  PRIMARY KEY (identity_domain, kind, job_id)
+);
+CREATE INDEX IF NOT EXISTS job_ends_by_kind ON job_ends (kind, recorded_at);
 `;
 
 interface Row {
@@ -342,6 +354,21 @@ export class SqlAuditStore implements AuditStore {
   }
 
   /**
+   * Pending deliveries nobody holds any more (the dispatcher that claimed them stopped for good, say
+   * its task queue's worker was retired), oldest first, with their event and the contacts' application.
+   */
+  async orphanedDeliveries(limit: number): Promise<{ event: AuditRecord; application: string; contactUrl: string }[]> {
+    const { rows } = await this.db.query<Row & { d_application: string; d_contact_url: string }>(
+      `SELECT e.*, d.application AS d_application, d.contact_url AS d_contact_url
+         FROM notification_deliveries d JOIN audit_events e ON e.id = d.event_id
+        WHERE d.status = 'pending' AND d.claim_until < now()
+        ORDER BY d.event_id LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => ({ event: toRecord(r), application: r.d_application, contactUrl: r.d_contact_url }));
+  }
+
+  /**
    * Claims a pending (or new) delivery for `owner` for `leaseMs`: undefined when it is settled (delivered,
    * failed) or another dispatcher holds it. The same owner (a retried pass) claims it again at once.
    */
@@ -408,6 +435,29 @@ export class SqlAuditStore implements AuditStore {
   }
 
   /** Read-only SQL of the fleet reports (src/reports): the same text on PGlite and PostgreSQL. */
+  async recordJobEnd(e: JobEndInput): Promise<void> {
+    await this.db.query(
+      `INSERT INTO job_ends (identity_domain, kind, job_id, outcome, low_ms, high_ms) VALUES ($1,$2,$3,$4,$5,$6)
+       ON CONFLICT (identity_domain, kind, job_id) DO NOTHING`,
+      [e.identityDomain, e.kind, e.jobId, e.outcome, e.lowMs, e.highMs],
+    );
+  }
+
+  async recentJobEnds(q: JobEndQuery): Promise<JobEndBracket[]> {
+    const read = async (domain: string | null) =>
+      (
+        await this.db.query<{ low_ms: number; high_ms: number }>(
+          `SELECT low_ms, high_ms FROM job_ends
+            WHERE kind = $1 AND outcome = 'succeeded' AND ($2::text IS NULL OR identity_domain = $2)
+              AND recorded_at > now() - make_interval(days => $4)
+            ORDER BY recorded_at DESC LIMIT $3`,
+          [q.kind, domain, q.limit, q.withinDays],
+        )
+      ).rows.map((r) => ({ lowMs: Number(r.low_ms), highMs: Number(r.high_ms) }));
+    const own = await read(q.identityDomain);
+    return own.length >= Math.min(q.enough, q.limit) ? own : read(null);
+  }
+
   reportQuery<R = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<{ rows: R[] }> {
     return this.db.query<R>(text, params);
   }

@@ -12,6 +12,8 @@ export const AUDIT_EVENTS = ['requested', 'started', 'succeeded', 'failed', 'rol
   'refused',
   // A service a rollout left out (its backup before the patch failed).
   'excluded',
+  // A rollout's end other than a cancellation (details.state: completed, halted, aborted, rolled_back, rollback_failed).
+  'finished',
 ] as const;
 export type AuditEventName = (typeof AUDIT_EVENTS)[number];
 
@@ -37,6 +39,29 @@ export interface AuditEventInput {
 export interface AuditRecord extends AuditEventInput {
   id: string;
   recordedAt: Date;
+}
+
+/** Where a finished job's end fell, in ms from the start of its wait (src/activities/poll-schedule.ts). */
+export interface JobEndBracket {
+  lowMs: number;
+  highMs: number;
+}
+
+export interface JobEndInput extends JobEndBracket {
+  identityDomain: string;
+  /** The job kind (create, scale, control, delete, precheck, patch, ...). */
+  kind: string;
+  jobId: string;
+  outcome: 'succeeded' | 'failed';
+}
+
+export interface JobEndQuery {
+  kind: string;
+  identityDomain: string;
+  limit: number;
+  /** How many of the domain's own suffice; fewer, and every domain's are read. */
+  enough: number;
+  withinDays: number;
 }
 
 export interface AuditQuery {
@@ -100,6 +125,8 @@ export interface ApplicationsStore {
   claimDelivery(c: { eventId: string; contactUrl: string; application: string; owner: string; leaseMs: number }): Promise<NotificationDelivery | undefined>;
   recordDeliveryAttempt(attempt: DeliveryAttempt): Promise<NotificationDelivery>;
   giveUpDelivery(eventId: string, contactUrl: string): Promise<void>;
+  /** Pending deliveries whose claim ran out (their dispatcher is gone), oldest first. */
+  orphanedDeliveries(limit: number): Promise<{ event: AuditRecord; application: string; contactUrl: string }[]>;
   listDeliveries(q: { application?: string; eventId?: string; limit?: number }): Promise<NotificationDelivery[]>;
 }
 
@@ -117,6 +144,10 @@ export interface AuditStore extends ApplicationsStore {
    * newest COMPLETED one and any still IN PROGRESS. Returns how many rolled off now.
    */
   rollOffBackups(request: RollOffRequest): Promise<number>;
+  /** Records where a finished job's end fell (once per job: a retried wait writes nothing new). */
+  recordJobEnd(end: JobEndInput): Promise<void>;
+  /** Brackets of the newest successful jobs of a kind: the domain's when it has `enough`, else every domain's. */
+  recentJobEnds(query: JobEndQuery): Promise<JobEndBracket[]>;
   /** Read-only SQL of the fleet reports (src/reports). */
   reportQuery<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
   close(): Promise<void>;

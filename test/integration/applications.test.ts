@@ -178,8 +178,10 @@ describe('applications and their contacts', () => {
     await waitUntil('approval', () => handle.query(rolloutProgressQuery), (p) => p.state === 'awaiting_approval');
     await handle.executeUpdate(approveUpdate, { args: [{ by: 'dba' }] });
     await handle.result();
-    const got = await waitUntil('told', () => hook.got, (g) => g.some((b) => b.event === 'approved'), 60_000);
+    // Told of the approval and of the end: the rollout's `finished` event names the services it patched.
+    const got = await waitUntil('told', () => hook.got, (g) => g.some((b) => b.event === 'approved') && g.some((b) => b.event === 'finished'), 60_000);
     expect(got.find((b) => b.event === 'approved')).toMatchObject({ application: app, identityDomain: domain, serviceName: '*', workflowId: handle.workflowId });
+    expect(got.find((b) => b.event === 'finished')).toMatchObject({ application: app, workflowId: handle.workflowId, state: 'completed', patched: expect.arrayContaining(names) as unknown });
   });
 
   it('tries a contact that answers 500 a few times, then records the delivery failed', async () => {

@@ -116,7 +116,10 @@ describe('rollingPatch', () => {
     expect(s.sim.stats().jobs.patch.submitted).toBeGreaterThanOrEqual(4 + 3);
     const trail = await (await auditReader()).query({ identityDomain: domain });
     expect(trail.filter((e) => e.operation === 'rollbackServicePatch' && e.event === 'succeeded').map((e) => e.serviceName).sort()).toEqual(names.slice(0, 4).sort());
-    expect((await rolloutEvents(domain, handle.workflowId)).map((e) => e.event)).toEqual(['rolling_back']);
+    const ends = await rolloutEvents(domain, handle.workflowId);
+    expect(ends.map((e) => e.event)).toEqual(['rolling_back', 'finished']);
+    // The end names its state and every service it rolled back, so their applications' contacts hear of it.
+    expect(ends[1]!.details).toMatchObject({ state: 'rolled_back', rolled_back: expect.arrayContaining(names.slice(0, 4)) as unknown });
     await waitUntil('notifications', () => hooks.events.filter((e) => e.rollout === handle.workflowId).map((e) => e.event), (ev) => ev.includes('finished'));
     expect(hooks.events.filter((e) => e.rollout === handle.workflowId).map((e) => e.event)).toEqual(expect.arrayContaining(['failed', 'rolling_back', 'finished']));
     await recordHistory(handle, 'rollingPatch-rolled-back');
@@ -207,11 +210,13 @@ describe('rollingPatch', () => {
       ['resumed', 1],
       ['approved', 1],
       ['approved', 2],
+      ['finished', undefined],
     ]);
     expect(controls[0]).toMatchObject({ requestedBy: 'dba (unverified)', details: { patchId: PATCH, services: names.slice(0, 2) } });
     expect((await rolloutEvents(d2, h2.workflowId)).map((e) => [e.event, e.details?.reason])).toEqual([
       ['approved', undefined],
       ['aborted', 'change freeze'],
+      ['finished', 'aborted: change freeze'],
     ]);
   });
 

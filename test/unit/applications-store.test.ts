@@ -167,6 +167,28 @@ describe.each(backends)('applications in the audit store (%s)', (_name, open) =>
     expect(await store.claimDelivery({ ...claim, owner: 'anyone' })).toBeUndefined();
   });
 
+  it('posts a delivery whose dispatcher is gone even after every cursor has passed its event', async () => {
+    const app = uniqueName('app');
+    await store.upsertApplication(app, [ok.url]);
+    await store.assignService(app, { identityDomain: 'dom', serviceName: app });
+    const after = await store.latestEventId();
+    await record({ identityDomain: 'dom', serviceName: app, event: 'failed' });
+    const [mine] = (await store.notificationCandidates(after, 1000)).filter((c) => c.event.serviceName === app);
+    const claim = { eventId: mine!.event.id, contactUrl: ok.url, application: app, owner: 'notify:contacts:retired-queue' };
+    await store.claimDelivery({ ...claim, leaseMs: 60_000 });
+    const n = ok.bodies.length;
+    const { dispatchNotifications } = createContactActivities(async () => store);
+    // This dispatcher's cursor passes the event while the other holds it...
+    const pass = await dispatchNotifications({ afterEventId: after, settledMs: 0 });
+    expect(Number(pass.lastEventId)).toBeGreaterThanOrEqual(Number(mine!.event.id));
+    expect(ok.bodies.slice(n).filter((b) => b.serviceName === app)).toHaveLength(0);
+    // ...and the other never comes back: once its claim runs out, the next pass posts it all the same.
+    await store.claimDelivery({ ...claim, leaseMs: 0 });
+    await dispatchNotifications({ afterEventId: pass.lastEventId, settledMs: 0 });
+    expect(ok.bodies.slice(n).filter((b) => b.serviceName === app)).toEqual([expect.objectContaining({ event: 'failed', application: app })]);
+    expect(await store.getDelivery(mine!.event.id, ok.url)).toMatchObject({ status: 'delivered', attempts: 1 });
+  });
+
   it('resumes a delivery a crashed pass left pending, counting the tries it made', async () => {
     const app = uniqueName('app');
     await store.upsertApplication(app, [failing.url]);

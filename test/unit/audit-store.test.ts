@@ -49,6 +49,29 @@ describe.each(backends)('audit store (%s)', (_name, open) => {
   });
 });
 
+describe.each(backends)('job ends in the audit store (%s)', (_name, open) => {
+  it("records each job's bracket once, and reads the kind's newest successful ones: the domain's when it has enough", async () => {
+    const store = await open();
+    try {
+      const kind = `create-${uniqueName('k')}`;
+      const end = (identityDomain: string, jobId: string, lowMs: number, outcome: 'succeeded' | 'failed' = 'succeeded') => store.recordJobEnd({ identityDomain, kind, jobId, outcome, lowMs, highMs: lowMs + 100 });
+      for (let i = 0; i < 3; i++) await end('other', `o${i}`, 5_000 + i);
+      await end('mine', 'm0', 1_000);
+      await end('mine', 'm0', 9_999); // a retried wait: the first record stands
+      await end('mine', 'm1', 100, 'failed');
+      const query = { kind, identityDomain: 'mine', limit: 20, enough: 2, withinDays: 14 };
+      // One successful job of its own is not enough: every domain's (failed jobs never count).
+      expect((await store.recentJobEnds(query)).map((b) => b.lowMs).sort()).toEqual([1_000, 5_000, 5_001, 5_002]);
+      await end('mine', 'm2', 1_100);
+      expect(await store.recentJobEnds(query)).toEqual([{ lowMs: 1_100, highMs: 1_200 }, { lowMs: 1_000, highMs: 1_100 }]);
+      expect(await store.recentJobEnds({ ...query, limit: 1 })).toEqual([{ lowMs: 1_100, highMs: 1_200 }]);
+      expect(await store.recentJobEnds({ ...query, kind: 'never-seen' })).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('audit store on disk (PGlite directory)', () => {
   it('keeps events across a close and reopen', async () => {
     const { mkdtempSync } = await import('node:fs');

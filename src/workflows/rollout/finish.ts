@@ -22,6 +22,7 @@ export async function finish(r: Rollout): Promise<RolloutResult> {
   p.reason = finalReason(ending);
   p.awaitingApproval = false;
   if (r.cancelled) r.audit('cancelled', { reason: p.reason, counts: p.counts, ...servicesByState(r) });
+  else if (r.compat.endAudit) r.audit('finished', { state: p.state, reason: p.reason, counts: p.counts, ...servicesByState(r) });
   r.notifier.notify('finished', { reason: p.reason });
   return r.end();
 }

@@ -98,5 +98,6 @@ function stopOnPrecheck(r: Rollout, failed: PrecheckResult[], missing: string[])
   p.reason = s.stopReason;
   // Unknown services were never announced as a finish; kept so, for the histories of such runs.
   if (failed.length > 0) r.notifier.notify('finished', { reason: s.stopReason });
+  if (r.compat.endAudit) r.audit('finished', { state: 'halted', reason: s.stopReason, ...(failed.length > 0 ? { precheck_failed: failed.map((f) => f.serviceName) } : { unknown: missing }) });
   return false;
 }

@@ -66,6 +66,8 @@ export type Compat = {
   cancelShield: boolean;
   /** A failed patch is undone by its failure details (changeAccepted, failed step), not by matching its message. */
   failureDetails: boolean;
+  /** Every end but a cancellation (which has its own) is audited as `finished`, so an application's contacts hear of it. */
+  endAudit: boolean;
 };
 
 /** Decided once, in the run's first activation; a new run (continue-as-new included) follows every change. */
@@ -82,6 +84,7 @@ export function rolloutCompat(rules = new RunRules()): Compat {
     flushAll: rules.follows('rolloutFlushAll'),
     cancelShield: on,
     failureDetails: on,
+    endAudit: rules.follows('rolloutEndAudit'),
   };
 }
 

@@ -16,7 +16,7 @@ import { patched } from '@temporalio/workflow';
  * The patch id of each version of the rules, oldest first; a run started on this code records the
  * last. The next rule change: add a version here and mark its changes with it in SINCE.
  */
-export const RULE_VERSIONS = ['rules-2026-11', 'rules-2026-12'] as const;
+export const RULE_VERSIONS = ['rules-2026-11', 'rules-2026-12', 'rules-2027-01'] as const;
 export const CURRENT_RULES = RULE_VERSIONS.at(-1)!;
 
 export const RULE_CHANGES = {
@@ -64,11 +64,13 @@ export const RULE_CHANGES = {
   verifiedRequester: 'verified-requester',
   /** rollingPatch, maintainService: each control message's argument and sender are checked (support/control.ts). */
   checkedControlMessages: 'checked-control-messages',
+  /** rollingPatch: its end (completed, halted, aborted, rolled back) is an audit event, `finished`, that contacts hear of. */
+  rolloutEndAudit: 'rollout-end-audit',
 } as const;
 export type RuleChange = keyof typeof RULE_CHANGES;
 
 /** The version that brought a change (index into RULE_VERSIONS); unlisted changes came with the first. */
-const SINCE: Partial<Record<RuleChange, number>> = { verifiedRequester: 1, checkedControlMessages: 1 };
+const SINCE: Partial<Record<RuleChange, number>> = { verifiedRequester: 1, checkedControlMessages: 1, rolloutEndAudit: 2 };
 
 /** Changes the code before CURRENT_RULES asked for mid-run: runs started on it keep asking there. */
 const ASKED_MID_RUN: ReadonlySet<RuleChange> = new Set(['auditAsLocalActivity', 'readsAsLocalActivities', 'healthGateReadFirst', 'attentionWhenNoRecovery', 'backoffEveryFailedAction']);
