@@ -22,7 +22,7 @@ it('runs every scenario in quick mode and writes results that parse', async () =
 
   const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
   expect(results).toMatchObject({ quick: true, machine: { cores: expect.any(Number) }, commit: expect.any(String) });
-  expect(Object.keys(results.scenarios).sort()).toEqual(['crash', 'history', 'maintain', 'overhead', 'reports', 'rollout', 'startup', 'throughput']);
+  expect(Object.keys(results.scenarios).sort()).toEqual(['crash', 'history', 'maintain', 'overhead', 'polling', 'reports', 'rollout', 'startup', 'throughput']);
   const f = (name: string) => results.scenarios[name].figures;
 
   expect(f('overhead').map((r: { client: string }) => r.client).sort()).toEqual(['plain script, 1 s polls', 'plain script, 3 s polls', 'workflow']);
@@ -38,6 +38,14 @@ it('runs every scenario in quick mode and writes results that parse', async () =
   expect(history.map((r: { jobSeconds: number }) => r.jobSeconds)).toEqual([2, 60]);
   expect(new Set(history.map((r: { historyEvents: number }) => r.historyEvents)).size).toBe(1);
   for (const r of history) expect(r.jobPolls).toBeGreaterThan(1);
+
+  // Job polling: at each length, the workflow with no history and after learning, and both plain loops.
+  const pollingRows = f('polling') as { jobSeconds: number; client: string; jobPolls: number; historyEvents?: number }[];
+  expect(pollingRows.map((r) => [r.jobSeconds, r.client])).toEqual(
+    [2, 60].flatMap((d) => ['workflow, no history (first build)', 'workflow, after 3 builds', 'plain script, 1 s polls', 'plain script, 30 s polls'].map((c) => [d, c])),
+  );
+  for (const r of pollingRows) expect(r.jobPolls).toBeGreaterThan(0);
+  expect(new Set(pollingRows.flatMap((r) => (r.historyEvents === undefined ? [] : [r.historyEvents]))).size).toBe(1);
 
   expect(f('rollout')).toMatchObject({ services: 10, maxParallel: 5, maxConcurrentPatchJobs: 5 });
   // Embedded PGlite, then PostgreSQL (CI installs the Debian binaries).

@@ -2,7 +2,7 @@
 // worker processes, runs the scenarios, prints their figures, writes DIR/results.json (default bench/;
 // .data/bench-quick/ with --quick) and, unless --quick, rewrites the figures in BENCHMARKS.md.
 // --quick: small sizes, for the smoke test. --render: only rewrite BENCHMARKS.md from the results.
-// Scenarios: overhead, throughput, history, rollout, maintain, crash, startup, reports. --cluster: instead, throughput
+// Scenarios: overhead, throughput, history, rollout, maintain, crash, startup, reports, polling. --cluster: instead, throughput
 // and crash recovery on the dev server and on the production-shape cluster, one after the other.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { openBenchEnv, type BenchEnv } from './env';
 import { historyAndPolls } from './history-polls';
 import { maintainLoad } from './maintain-load';
 import { overhead } from './overhead';
+import { polling } from './polling';
 import { reports } from './reports';
 import { describeRun, rewriteBenchmarksMd, writeResults, type BenchResults } from './report';
 import { renderFigures } from './render';
@@ -29,6 +30,7 @@ export const SCENARIOS: Record<string, (env: BenchEnv) => Promise<unknown>> = {
   crash: crashRecovery,
   startup,
   reports,
+  polling,
 };
 
 function parseArgs(argv: string[]) {

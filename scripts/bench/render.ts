@@ -2,6 +2,7 @@
 import type { MaintainFigures } from './maintain-load';
 import type { HistoryRow } from './history-polls';
 import type { OverheadRow } from './overhead';
+import type { PollingRow } from './polling';
 import type { ReportFigures } from './reports';
 import { table, type BenchResults } from './report';
 import type { RolloutRow } from './rollout';
@@ -28,6 +29,7 @@ export function renderFigures(results: BenchResults): string {
     targets: Entry<TargetFigures[]>;
     startup: Entry<StartupFigures>;
     reports: Entry<ReportFigures>;
+    polling: Entry<PollingRow[]>;
   }>;
   const out: string[] = [];
   const goals: string[] = [];
@@ -195,6 +197,31 @@ export function renderFigures(results: BenchResults): string {
       ),
     );
     for (const b of f.backends) goals.push(`| ${b.events.toLocaleString('en')} audit events answer in under 1 s (${b.auditStore}) | ${b.reportSeconds} s | ${verdict(b.reportSeconds < 1)} |`);
+  }
+  if (s.polling) {
+    heading('10. Job polling against plain pollers (job time; medians)', s.polling);
+    out.push(
+      table(s.polling.figures as unknown as Record<string, unknown>[], [
+        ['jobSeconds', 'job (s)'],
+        ['clockFactor', 'clock factor'],
+        ['client', 'client'],
+        ['runs', 'runs'],
+        ['jobPolls', 'job polls'],
+        ['detectionDelaySeconds', 'detection delay (s)'],
+        ['maxDetectionDelaySeconds', 'worst delay (s)'],
+        ['delayBoundSeconds', 'bound (s)'],
+        ['historyEvents', 'history events'],
+      ]),
+    );
+    const learned = s.polling.figures.filter((r) => r.client.startsWith('workflow, after'));
+    const plain1 = (d: number) => s.polling!.figures.find((r) => r.jobSeconds === d && r.client === 'plain script, 1 s polls');
+    const fewer = learned.every((r) => r.jobPolls <= (plain1(r.jobSeconds)?.jobPolls ?? Infinity));
+    goals.push(`| polls ≤ the 1 s poller's at every job length (learned) | ${learned.map((r) => `${r.jobSeconds} s: ${r.jobPolls} vs ${plain1(r.jobSeconds)?.jobPolls ?? '?'}`).join(', ')} | ${verdict(fewer)} |`);
+    goals.push(`| detection delay ≤ max(1 s, 3 %) at every job length (learned, worst run) | ${learned.map((r) => `${r.jobSeconds} s: ${r.maxDetectionDelaySeconds} s`).join(', ')} | ${verdict(learned.every((r) => r.maxDetectionDelaySeconds <= r.delayBoundSeconds))} |`);
+    const longest = learned.find((r) => r.jobSeconds === 1800);
+    if (longest) goals.push(`| at most 60 polls for a 30 min job | ${longest.jobPolls} | ${verdict(longest.jobPolls <= 60)} |`);
+    const events = new Set(s.polling.figures.flatMap((r) => (r.historyEvents === undefined ? [] : [r.historyEvents])));
+    goals.push(`| a build's history the same length at every job length | ${[...events].join(', ')} events | ${verdict(events.size === 1)} |`);
   }
   if (goals.length) out.push(`### Goals\n\n| goal | measured | |\n| --- | --- | --- |\n${goals.join('\n')}`);
   return out.join('\n\n');

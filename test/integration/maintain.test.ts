@@ -233,7 +233,8 @@ describe('maintainService', () => {
     const { domain, name } = service('stuck');
     s.sim.state.instance(domain, name)!.status = 'Maintenance'; // left there with no job running, as a patch that never came back does
     const handle = await attach(domain, name, { healthTimeoutSeconds: 1 });
-    const p = await waitUntil('recovered', () => progress(handle), (x) => x.counters.recoveries === 1, 60_000);
+    // The pass joins `recent` once its action_taken is written, a moment after the counter moves: wait for both.
+    const p = await waitUntil('recovered', () => progress(handle), (x) => x.counters.recoveries === 1 && x.recent.some((r) => r.action === 'restart (recovery)'), 60_000);
     expect(p.recent.find((r) => r.action === 'restart (recovery)')).toMatchObject({ outcome: 'done', drift: ['unhealthy: Maintenance for longer than the health timeout'] });
     expect(p).toMatchObject({ state: 'maintaining', counters: { failedActions: 0 } });
     expect(status(domain, name)).toBe('Running');
