@@ -26,6 +26,7 @@ import { defaultJobDeadlineMs } from '../shared/deadlines';
 import { classified, FAILURE_TYPES, toFailure } from './failures';
 import { DEFAULT_POLL_SETTINGS, type PollSettings, type ServiceRef } from './cloud';
 import { recordJobWait } from './job-metrics';
+import { learningWait, type JobEndLearning, type LearningDetail } from './job-ends';
 import { pollUntil, waitTimedOut, type PollOptions, type PollState } from './polling';
 
 export function backupEntry(b: BackupListAnswer): BackupEntry {
@@ -90,7 +91,7 @@ export interface BackupStart {
   adopted: boolean;
 }
 
-interface WaitDetail {
+interface WaitDetail extends LearningDetail {
   status: string;
   dbTag?: string;
 }
@@ -108,7 +109,7 @@ export function retentionDaysFromEnv(env: NodeJS.ProcessEnv = process.env): numb
   return parsed.data;
 }
 
-export function createBackupActivities(client: DbcsClient, getStore: () => Promise<AuditStore>, polling: PollSettings = DEFAULT_POLL_SETTINGS) {
+export function createBackupActivities(client: DbcsClient, getStore: () => Promise<AuditStore>, polling: PollSettings = DEFAULT_POLL_SETTINGS, jobEnds?: JobEndLearning) {
   const { clock } = polling;
 
   async function newEntry(ref: ServiceRef, known: string[], dbTag?: string): Promise<BackupEntry | undefined> {
@@ -154,24 +155,29 @@ export function createBackupActivities(client: DbcsClient, getStore: () => Promi
     async waitForBackup(input: WaitForBackupInput): Promise<BackupEntry> {
       const limitMs = input.deadlineMs ?? defaultJobDeadlineMs('backup');
       const what = `the backup${input.dbTag ? ` ${input.dbTag}` : ''} of service [${input.serviceName}] in domain [${input.identityDomain}] to end`;
+      const options = { ...polling.options, ...input.poll };
+      const learned = await learningWait(jobEnds, { kind: 'backup', identityDomain: input.identityDomain }, options, input.poll !== undefined);
       const { value } = await pollUntil<BackupEntry, WaitDetail>(
-        { ...polling.options, ...input.poll },
+        options,
         async (s) => {
+          const probedAtMs = clock.now() - s.startedAt;
           const tag = input.dbTag ?? s.detail?.dbTag;
           const entry = await newEntry(input, input.knownTags, tag);
           if (!entry) {
             // Seen once and gone since: the list no longer says what became of it.
             if (tag) throw ApplicationFailure.nonRetryable(`backup ${tag} of service [${input.serviceName}] is no longer listed`, FAILURE_TYPES.unexpectedState);
-            return { done: false, detail: { status: '(not listed yet)' } };
+            return { done: false, detail: { status: '(not listed yet)', runningAtMs: probedAtMs } };
           }
-          const detail = { status: entry.status, dbTag: entry.dbTag };
+          const detail = { status: entry.status, dbTag: entry.dbTag, runningAtMs: probedAtMs };
           if (!FINAL.includes(entry.status)) return { done: false, detail };
-          recordJobWait('backup', entry.status === 'COMPLETED' ? 'succeeded' : 'failed', clock.now() - s.startedAt);
+          const outcome = entry.status === 'COMPLETED' ? 'succeeded' : 'failed';
+          await learned.ended(`${input.serviceName}/${entry.dbTag}`, outcome, s.detail, probedAtMs);
+          recordJobWait('backup', outcome, clock.now() - s.startedAt);
           return { done: true, value: entry, detail };
         },
         isFatal,
         clock,
-        { deadline: { ms: limitMs, onExpiry: (s, waitedMs) => expire('backup', what, s, waitedMs, limitMs) } },
+        { ...learned.extras, deadline: { ms: limitMs, onExpiry: (s, waitedMs) => expire('backup', what, s, waitedMs, limitMs) } },
       ).catch((err: unknown) => {
         throw toFailure(err);
       });
@@ -195,18 +201,23 @@ export function createBackupActivities(client: DbcsClient, getStore: () => Promi
     async waitForRecovery(input: WaitForRecoveryInput): Promise<RecoveryEntry> {
       const limitMs = input.deadlineMs ?? defaultJobDeadlineMs('recovery');
       const what = `the recovery of service [${input.serviceName}] in domain [${input.identityDomain}] to ${describeTarget(input.target)} to end`;
+      const options = { ...polling.options, ...input.poll };
+      const learned = await learningWait(jobEnds, { kind: 'recovery', identityDomain: input.identityDomain }, options, input.poll !== undefined);
       const { value } = await pollUntil<RecoveryEntry, WaitDetail>(
-        { ...polling.options, ...input.poll },
+        options,
         async (s) => {
+          const probedAtMs = clock.now() - s.startedAt;
           const entry = await newRecovery(input, input.knownRecoveries);
-          if (!entry) return { done: false, detail: { status: '(not listed yet)' } };
-          if (!FINAL.includes(entry.status)) return { done: false, detail: { status: entry.status } };
-          recordJobWait('recovery', entry.status === 'COMPLETED' ? 'succeeded' : 'failed', clock.now() - s.startedAt);
+          if (!entry) return { done: false, detail: { status: '(not listed yet)', runningAtMs: probedAtMs } };
+          if (!FINAL.includes(entry.status)) return { done: false, detail: { status: entry.status, runningAtMs: probedAtMs } };
+          const outcome = entry.status === 'COMPLETED' ? 'succeeded' : 'failed';
+          await learned.ended(`${input.serviceName}/${recoveryKey(entry)}`, outcome, s.detail, probedAtMs);
+          recordJobWait('recovery', outcome, clock.now() - s.startedAt);
           return { done: true, value: entry, detail: { status: entry.status } };
         },
         isFatal,
         clock,
-        { deadline: { ms: limitMs, onExpiry: (s, waitedMs) => expire('recovery', what, s, waitedMs, limitMs) } },
+        { ...learned.extras, deadline: { ms: limitMs, onExpiry: (s, waitedMs) => expire('recovery', what, s, waitedMs, limitMs) } },
       ).catch((err: unknown) => {
         throw toFailure(err);
       });

@@ -11,8 +11,7 @@ import { classified, FAILURE_TYPES, toFailure } from './failures';
 import { pollUntil, realClock, waitTimedOut, type PollClock, type PollOptions, type PollState } from './polling';
 import { isOwnCreate } from './create-adoption';
 import { recordJobWait } from './job-metrics';
-import type { JobEndLearning } from './job-ends';
-import { firstPollDelay, nextPoll } from './poll-schedule';
+import { learningWait, type JobEndLearning, type LearningDetail } from './job-ends';
 
 export interface ServiceRef {
   identityDomain: string;
@@ -64,13 +63,11 @@ export interface WaitForStatusInput extends ServiceRef {
 }
 
 /** What a job wait heartbeats (the CLI shows it live): the job's status as the API wrote it. */
-export interface JobWaitDetail {
+export interface JobWaitDetail extends LearningDetail {
   jobStatus: string;
   instanceStatus?: string;
   serviceName?: string;
   messages: string[];
-  /** When the last poll that saw the job running was made, ms into the wait (the low end of its end's bracket). */
-  runningAtMs?: number;
 }
 
 function lastSeenJob(state: PollState<JobWaitDetail>): string {
@@ -287,8 +284,7 @@ export function createCloudActivities(client: DbcsClient, polling: PollSettings 
       const options = { ...polling.options, ...poll };
       const limitMs = deadlineMs ?? defaultJobDeadlineMs(requestName);
       // Polls are dense where recent jobs of the kind ended, sparse before (poll-schedule.ts); an explicit `poll` keeps the growth schedule.
-      const expected = poll ? undefined : await jobEnds?.expect(requestName, identityDomain);
-      const schedule = { floorMs: options.initialMs, capMs: options.maxMs, growth: options.growth ?? DEFAULT_POLL_SETTINGS.options.growth! };
+      const learned = await learningWait(jobEnds, { kind: requestName, identityDomain }, options, poll !== undefined);
       const { value, state } = await pollUntil<JobOutcome, JobWaitDetail>(
         options,
         async (s) => {
@@ -296,7 +292,7 @@ export function createCloudActivities(client: DbcsClient, polling: PollSettings 
           let job = await client.readJob(identityDomain, { requestName, jobId, serviceName });
           const detail: JobWaitDetail = { jobStatus: job.rawStatus, instanceStatus: job.instanceStatus, serviceName: job.serviceName, messages: job.messages.slice(-5), runningAtMs: probedAtMs };
           if (job.state === 'running') return { done: false, detail };
-          await jobEnds?.record({ identityDomain, kind: requestName, jobId, outcome: job.state === 'succeeded' ? 'succeeded' : 'failed', lowMs: s.detail?.runningAtMs ?? 0, highMs: probedAtMs });
+          await learned.ended(jobId, job.state === 'succeeded' ? 'succeeded' : 'failed', s.detail, probedAtMs);
           if (job.state === 'failed' && requestName === 'patch') {
             // An apply/rollback answer says only FAILED: the why is in its activity log (best effort).
             const log = await client.jobMessages(identityDomain, jobId).catch(() => []);
@@ -312,8 +308,7 @@ export function createCloudActivities(client: DbcsClient, polling: PollSettings 
         },
         clock,
         {
-          schedule: (waitedMs) => nextPoll(waitedMs, expected, schedule),
-          firstPollDelayMs: firstPollDelay(expected, schedule),
+          ...learned.extras,
           deadline: {
             ms: limitMs,
             onExpiry: (s, waitedMs) => {

@@ -12,14 +12,15 @@ import { createReportActivities } from './reports';
 import { createRequesterActivities, type RequesterCheckConfig } from './requester';
 
 export function createActivities(deps: { cloud: DbcsClient; audit: () => Promise<AuditStore>; requesters: RequesterCheckConfig; polling?: PollSettings }) {
+  const jobEnds = learnJobEnds(deps.audit);
   return {
     ...createRequesterActivities(deps.requesters, deps.audit),
-    ...createCloudActivities(deps.cloud, deps.polling, learnJobEnds(deps.audit)),
+    ...createCloudActivities(deps.cloud, deps.polling, jobEnds),
     ...createPatchingActivities(deps.cloud),
     ...createAdoptionActivities(deps.cloud),
     ...createAuditActivities(deps.audit),
     ...createReportActivities(deps.cloud, deps.audit),
-    ...createBackupActivities(deps.cloud, deps.audit, deps.polling),
+    ...createBackupActivities(deps.cloud, deps.audit, deps.polling, jobEnds),
     ...createContactActivities(deps.audit),
   };
 }
