@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../src/worker/bundle';
+import { workflowInterceptorModules, WORKFLOWS_PATH } from '../src/worker/bundle';
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
@@ -33,7 +33,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
         log: { format: 'pretty', level: 'error' },
       },
     }),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } as never }),
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: workflowInterceptorModules(false), logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } as never }),
     process.env.TEST_DATABASE_URL ? Promise.resolve({ url: process.env.TEST_DATABASE_URL, stop() {} }) : startPrivatePostgres(),
   ]);
   const workflowBundle = path.join(tmp, 'workflow-bundle.js');

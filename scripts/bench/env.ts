@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { WORKFLOW_INTERCEPTOR_MODULES } from '../../src/worker/bundle';
+import { workflowInterceptorModules } from '../../src/worker/bundle';
 import { dataConverterFor, codecKeyFrom } from '../../src/worker/codec';
 import { DbcsSimulator, type SimulatorOptions } from '../../src/simulator/server';
 import { startCluster } from '../lib/cluster';
@@ -70,7 +70,7 @@ export async function openBenchEnv(quick: boolean, target: BenchTarget = 'dev-se
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'dbaas-bench-'));
   const [temporal, bundle] = await Promise.all([
     startTemporal(target),
-    bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: silent as never }),
+    bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), workflowInterceptorModules: workflowInterceptorModules(false), logger: silent as never }),
   ]);
   const bundlePath = path.join(tmp, 'bench-workflows.js');
   writeFileSync(bundlePath, bundle.code);

@@ -1,17 +1,18 @@
 // `node dist/src/worker/build-bundle.js <out.js>` (the last step of `npm run build`): bundles the
-// workflows ahead of time, so that a worker given DBAAS_WORKFLOW_BUNDLE starts without webpack. It
+// workflows ahead of time, so that a worker given DBAAS_WORKFLOW_BUNDLE starts without webpack: <out.js>
+// for a worker that does not trace, and its twin <out>.traced.js for one that does. It
 // builds from the same paths and interceptor modules as a worker that bundles at start (./bundle.ts);
 // run compiled, it bundles the compiled workflows next to it, i.e. the code the image ships.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from './bundle';
+import { tracedBundlePath, workflowInterceptorModules, WORKFLOWS_PATH } from './bundle';
 
 /** Writes the bundle to `outFile`; resolves with its size in bytes. */
-export async function buildWorkflowBundle(outFile: string): Promise<number> {
+export async function buildWorkflowBundle(outFile: string, tracing: boolean): Promise<number> {
   // Webpack's progress lines are noise in a build log; its warnings and errors are not.
   const quiet = { info() {}, debug() {}, trace() {}, log() {}, warn: console.warn, error: console.error };
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: quiet as never });
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: workflowInterceptorModules(tracing), logger: quiet as never });
   mkdirSync(path.dirname(outFile), { recursive: true });
   writeFileSync(outFile, code);
   return Buffer.byteLength(code);
@@ -23,8 +24,10 @@ if (require.main === module) {
     console.error('usage: node build-bundle.js <out.js>');
     process.exit(2);
   }
-  buildWorkflowBundle(path.resolve(out)).then(
-    (bytes) => console.log(`workflow bundle: ${path.resolve(out)} (${(bytes / 1024).toFixed(0)} KiB)`),
+  const plain = path.resolve(out);
+  const both = async () => [await buildWorkflowBundle(plain, false), await buildWorkflowBundle(tracedBundlePath(plain), true)];
+  both().then(
+    ([bytes, tracedBytes]) => console.log(`workflow bundle: ${plain} (${(bytes! / 1024).toFixed(0)} KiB), traced: ${tracedBundlePath(plain)} (${(tracedBytes! / 1024).toFixed(0)} KiB)`),
     (err: unknown) => {
       console.error('workflow bundle failed:', err instanceof Error ? err.message : err);
       process.exit(1);

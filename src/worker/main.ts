@@ -9,7 +9,7 @@ import { realClock, type PollClock } from '../activities/polling';
 import { DbcsClient } from '../cloud/client';
 import { tokenVerifier } from '../auth/tokens';
 import type { RequesterCheckConfig } from '../activities/requester';
-import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from './bundle';
+import { prebuiltBundleFor, workflowInterceptorModules, WORKFLOWS_PATH } from './bundle';
 import { startHealthServer, type ReadinessCheck } from './health';
 import { codecFor, loadCodecKeys, type EncryptionCodec } from './codec';
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from './config';
@@ -32,13 +32,16 @@ export async function runWorker(config: WorkerConfig, extras: WorkerExtras = {})
   const audit = await openAuditStore(config.audit);
   const cloud = new DbcsClient({ ...config.dbcs, observe: apiCallMetrics(telemetry.meter) });
   const connection = await NativeConnection.connect({ address: config.temporal.address, tls: config.temporal.tls, apiKey: config.temporal.apiKey, metadata: config.temporal.metadata });
+  const tracing = telemetry.tracing.enabled;
+  const bundle = prebuiltBundleFor(config.workflowBundlePath, tracing);
+  if (config.workflowBundlePath && !bundle) log.warn(`tracing is on and ${config.workflowBundlePath} has no traced twin: bundling the workflows at start, with tracing`);
   try {
     const worker = await Worker.create({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.taskQueue,
-      ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
-      interceptors: { ...telemetry.workerOptions.interceptors, ...(config.workflowBundlePath ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }) },
+      ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: WORKFLOWS_PATH }),
+      interceptors: { ...telemetry.workerOptions.interceptors, ...(bundle ? {} : { workflowModules: workflowInterceptorModules(tracing) }) },
       sinks: telemetry.workerOptions.sinks,
       activities: {
         ...createActivities({

@@ -55,7 +55,7 @@ afterAll(async () => {
 
 describe('the compiled build (what the production image runs)', () => {
   it('emits the entry points of the image and the workflow bundle, and its code requires only runtime dependencies, never tsx', () => {
-    for (const f of ['src/worker/main.js', 'src/simulator/main.js', 'src/worker/codec-server.js', 'workflow-bundle.js']) expect(existsSync(path.join(outDir, f)), f).toBe(true);
+    for (const f of ['src/worker/main.js', 'src/simulator/main.js', 'src/worker/codec-server.js', 'workflow-bundle.js', 'workflow-bundle.traced.js']) expect(existsSync(path.join(outDir, f)), f).toBe(true);
     // Every package the compiled code loads, statically or dynamically (require, require.resolve, import()).
     const used = new Set<string>();
     for (const file of jsFiles(path.join(outDir, 'src'))) {
