@@ -10,8 +10,7 @@
 // window within a few ms, since its polls halve the bracket run after run), and after it falls back
 // to growth of 3 % of the time waited, capped: O(log t) polls for a job that overruns, still within
 // the bound. With no history (a fresh install, a new kind) it is today's growth schedule.
-// Pure functions: the activity (cloud.ts) reads the brackets and records its own.
-
+// Pure functions: the waits (job-ends.ts: learningWait) read the brackets and record their own.
 import type { JobEndBracket } from '../audit/types';
 
 export type { JobEndBracket };
@@ -26,7 +25,7 @@ export interface ExpectedEnd {
 }
 
 export interface ScheduleOptions {
-  /** Floor of every interval except a window's own polls, ms. */
+  /** Floor of the growth schedule's interval (DBAAS_POLL_FLOOR_MS), ms. */
   floorMs: number;
   /** Ceiling of the interval once the window has passed (and with no window), ms. */
   capMs: number;
