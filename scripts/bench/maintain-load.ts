@@ -62,7 +62,10 @@ async function maintainRun(env: BenchEnv, databaseUrl: string | undefined): Prom
   const windowS = Number(process.env.BENCH_SECONDS ?? (env.quick ? 10 : 300));
   const sim = await env.startSimulator({ jobDurationMs: { control: 500, scale: 500 } });
   const taskQueue = `bench-maintain-${databaseUrl ? 'pg' : 'pglite'}`;
-  const worker = await env.startWorker({ taskQueue, simulatorUrl: sim.url, env: databaseUrl ? { DATABASE_URL: databaseUrl } : {} });
+  // Issue 15's experiment: BENCH_MAX_CACHED (the worker's sticky cache) and BENCH_PASSES_PER_RUN (short maintain runs).
+  const cache = process.env.BENCH_MAX_CACHED ? { DBAAS_MAX_CACHED_WORKFLOWS: process.env.BENCH_MAX_CACHED } : {};
+  const passesPerRun = process.env.BENCH_PASSES_PER_RUN ? { passesPerRun: Number(process.env.BENCH_PASSES_PER_RUN) } : {};
+  const worker = await env.startWorker({ taskQueue, simulatorUrl: sim.url, env: { ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...cache } });
   const domain = `maintain-${databaseUrl ? 'pg' : 'pglite'}`;
   const names = Array.from({ length: n }, (_, i) => `m-${String(i).padStart(4, '0')}`);
   sim.seed(domain, names);
@@ -70,7 +73,7 @@ async function maintainRun(env: BenchEnv, databaseUrl: string | undefined): Prom
   for (let i = 0; i < names.length; i += 50) {
     await Promise.all(
       names.slice(i, i + 50).map((name) =>
-        env.client.workflow.start('maintainService', { taskQueue, workflowId: maintainWorkflowId(domain, name), args: [{ identityDomain: domain, serviceName: name, passIntervalSeconds: intervalS }] }),
+        env.client.workflow.start('maintainService', { taskQueue, workflowId: maintainWorkflowId(domain, name), args: [{ identityDomain: domain, serviceName: name, passIntervalSeconds: intervalS, ...passesPerRun }] }),
       ),
     );
   }

@@ -32,6 +32,11 @@ export const maintainServiceInputSchema = z.object({
   contacts: z.array(contactSchema).max(20).default([]),
   requestedBy: z.string().max(200).optional(),
   ticket: z.string().max(200).optional(),
+  /**
+   * Continue as new after this many passes (absent: only when Temporal suggests it). Short runs are
+   * cheap to replay, so a worker with a bounded sticky cache can keep many maintainers (issue 15).
+   */
+  passesPerRun: z.number().int().min(1).max(100_000).optional(),
 });
 export type MaintainServiceInput = z.input<typeof maintainServiceInputSchema>;
 export type MaintainOptions = z.output<typeof maintainServiceInputSchema>;

@@ -2,8 +2,8 @@
 // the desired state is corrected by the matching operation as a child workflow under the service's
 // id, so it never races a manual operation. A service that cannot be repaired, or whose corrections
 // keep failing, is marked needs_attention (contacts told once) and retried only after a back-off.
-// Runs for months: continues as new when Temporal suggests it, carrying desired state, counters and
-// pending requests. The rules live in ./maintain/ (plan and policy are pure; Maintainer holds the state).
+// Runs for months: continues as new when Temporal suggests it (or after `passesPerRun` passes),
+// carrying desired state, counters and pending requests. The rules live in ./maintain/ (plan and policy are pure; Maintainer holds the state).
 import { condition, continueAsNew, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { SEARCH_ATTRIBUTES } from '../shared/contract';
 import type { MaintainProgress } from '../shared/maintain';
@@ -25,7 +25,9 @@ export async function maintainService(input: MaintainServiceInput, carried?: Car
   // Its corrections (child operations) and audit events run for the requester verified here.
   opts.requestedBy = await authorizeStart(m.rules, { operation: 'maintainService', identityDomain: opts.identityDomain, target: opts.serviceName, ticket: opts.ticket, claimedBy: opts.requestedBy });
 
+  let passesThisRun = 0;
   while (!m.detached) {
+    passesThisRun += 1;
     if ((await m.pass()) === 'deleted') {
       showMaintainState(opts.identityDomain, opts.serviceName, 'deleted');
       return { ended: 'deleted', progress: m.progress };
@@ -33,7 +35,7 @@ export async function maintainService(input: MaintainServiceInput, carried?: Car
     showDetails(m.progress);
     showMaintainState(opts.identityDomain, opts.serviceName, m.progress.state);
     await condition(() => m.detached, opts.passIntervalSeconds * 1000);
-    if (!m.detached && workflowInfo().continueAsNewSuggested) {
+    if (!m.detached && (workflowInfo().continueAsNewSuggested || passesThisRun >= (opts.passesPerRun ?? Infinity))) {
       await m.settle();
       // A detach that arrived while finishing up must not be carried away by the new run.
       if (!m.detached) return continueAsNew<typeof maintainService>({ ...input, requestedBy: opts.requestedBy }, m.progress);

@@ -335,6 +335,23 @@ describe('maintainService', () => {
 });
 
 describe('maintainService across continue-as-new', () => {
+  it('continues as new every passesPerRun passes (short runs, cheap to replay), keeping its counters', async () => {
+    const { domain, name } = service('short-runs');
+    const handle = await s.t.client.workflow.start('maintainService', {
+      taskQueue: s.taskQueue,
+      workflowId: maintainWorkflowId(domain, name),
+      args: [{ identityDomain: domain, serviceName: name, passIntervalSeconds: 1, passesPerRun: 2 }],
+    });
+    const p = await waitUntil('three runs', () => handle.query(maintainProgressQuery), (x) => x.counters.runs >= 3, 60_000);
+    expect(p.counters.passes).toBeGreaterThanOrEqual(4);
+    // Each run made its two passes and handed over: no run's history grows with the service's age.
+    const current = await handle.describe();
+    expect(current.runId).not.toBe(handle.firstExecutionRunId);
+    expect(current.historyLength).toBeLessThan(40);
+    await handle.executeUpdate(detachUpdate, { args: [{}] });
+    await handle.result();
+  });
+
   it('continues as new several times (server suggests it at 30 events) without losing desired state or a pending setDesired', async () => {
     const { startDevServer } = await import('../../scripts/lib/dev-server');
     const { freePort } = await import('../../scripts/lib/postgres');
