@@ -1,7 +1,6 @@
 // Job waits that learn (issue 16), end to end: real worker, real audit store, the simulator over HTTP.
-// Builds in a domain of their own, whose create jobs all take 1.5 s: the first ones poll on the growth
-// schedule, later ones where the earlier jobs ended: fewer reads of the job, and its end still seen
-// within max(1 s, 3 %) of it.
+// Builds in a domain of their own, whose create jobs all take 1.5 s: once the domain has three, later
+// builds poll where the earlier jobs ended: one or two reads of the job, its end seen within a second.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceWorkflowId } from '../../src/shared/contract';
 import type { BuildServiceResult } from '../../src/shared/schemas';
@@ -32,9 +31,11 @@ describe('job polling', () => {
     const ends = await (await auditReader()).recentJobEnds({ kind: 'create', identityDomain: domain, limit: 20, enough: 3, withinDays: 1 });
     expect(ends).toHaveLength(7);
     for (const e of ends) expect(e.lowMs).toBeLessThan(e.highMs);
-    const cold = runs.slice(0, 3);
+    // The growth schedule reads a 1.5 s job about 9 times (200 ms floor, 10 % growth); with the domain's
+    // own history (from the fourth build on) one or two reads suffice. (The first builds may already
+    // learn from other domains' create jobs in the shared store, so they are not compared.)
     const warm = runs.slice(4);
-    expect(median(warm.map((r) => r.reads)), JSON.stringify(runs)).toBeLessThanOrEqual(median(cold.map((r) => r.reads)) / 2);
+    expect(median(warm.map((r) => r.reads)), JSON.stringify(runs)).toBeLessThanOrEqual(2);
     expect(Math.max(...warm.map((r) => r.reads)), JSON.stringify(runs)).toBeLessThanOrEqual(4);
     for (const r of warm) expect(r.delayMs, JSON.stringify(runs)).toBeLessThanOrEqual(1_000);
   });
