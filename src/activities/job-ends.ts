@@ -3,6 +3,7 @@
 // cannot answer leaves the wait on the growth schedule, and a bracket not written is one sample less.
 import { log } from '@temporalio/activity';
 import type { AuditStore, JobEndInput } from '../audit/types';
+import { rootMessage } from '../shared/failures';
 import { expectedEnd, firstPollDelay, MIN_SAMPLES, nextPoll, type ExpectedEnd } from './poll-schedule';
 import type { PollOptions } from './polling';
 
@@ -23,7 +24,7 @@ export function learnJobEnds(getStore: () => Promise<Pick<AuditStore, 'recordJob
         const store = await getStore();
         return expectedEnd(await store.recentJobEnds({ kind, identityDomain, limit: RECENT_JOBS, enough: MIN_SAMPLES, withinDays: WITHIN_DAYS }));
       } catch (err) {
-        log.warn('job history unreadable: polling on the growth schedule', { kind, error: err instanceof Error ? err.message : String(err) });
+        log.warn('job history unreadable: polling on the growth schedule', { kind, error: rootMessage(err) });
         return undefined;
       }
     },
@@ -31,7 +32,7 @@ export function learnJobEnds(getStore: () => Promise<Pick<AuditStore, 'recordJob
       try {
         await (await getStore()).recordJobEnd(end);
       } catch (err) {
-        log.warn('job end not recorded', { kind: end.kind, jobId: end.jobId, error: err instanceof Error ? err.message : String(err) });
+        log.warn('job end not recorded', { kind: end.kind, jobId: end.jobId, error: rootMessage(err) });
       }
     },
   };
